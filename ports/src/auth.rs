@@ -1,0 +1,162 @@
+//! The authenticator port: credentials + a message in, wire bytes out.
+
+use std::time::Duration;
+
+use crate::{CredentialError, CredentialField, Credentials, Message, Sms, TopicError};
+
+/// What an authenticator can encode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthCapabilities {
+    /// [`Authenticator::encode_sms`] works.
+    pub sms: bool,
+    /// The encoding depends on the clock (TOTP); a clock window may allow
+    /// only one payload, see [`AuthError::WindowUsed`].
+    pub time_based: bool,
+}
+
+impl AuthCapabilities {
+    /// Messages only, no SMS, not time based.
+    pub const MESSAGES_ONLY: AuthCapabilities = AuthCapabilities {
+        sms: false,
+        time_based: false,
+    };
+
+    /// Sets [`AuthCapabilities::sms`].
+    pub const fn with_sms(mut self, sms: bool) -> Self {
+        self.sms = sms;
+        self
+    }
+
+    /// Sets [`AuthCapabilities::time_based`].
+    pub const fn with_time_based(mut self, time_based: bool) -> Self {
+        self.time_based = time_based;
+        self
+    }
+}
+
+/// Encoding failed. Never carries a secret's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// A credential this authenticator needs is missing or invalid.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// A topic is invalid.
+    #[error(transparent)]
+    Topic(#[from] TopicError),
+    /// The message cannot be framed in this wire form (e.g. a NUL byte in
+    /// TOTP data).
+    #[error("the message {field} cannot be sent with {authenticator}: {reason}")]
+    Unframeable {
+        /// The authenticator's name.
+        authenticator: &'static str,
+        /// `data` or `topic`.
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
+    /// This authenticator does not do that (e.g. SMS with TOTP).
+    #[error("{operation} is not supported by the {authenticator} authentication")]
+    Unsupported {
+        /// The authenticator's name.
+        authenticator: &'static str,
+        /// The operation.
+        operation: &'static str,
+    },
+    /// The one-time password of the current clock window was already used;
+    /// the same message can be encoded again after `retry_after`.
+    #[error(
+        "the one-time password of this time window was already used; retry in {retry_after:?}"
+    )]
+    WindowUsed {
+        /// How long until the next window opens.
+        retry_after: Duration,
+    },
+    /// The adapter's configuration is invalid.
+    #[error("invalid {authenticator} setting {setting}: {reason}")]
+    InvalidSetting {
+        /// The authenticator's name.
+        authenticator: &'static str,
+        /// The setting.
+        setting: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl AuthError {
+    /// A missing credential.
+    pub fn missing(field: CredentialField) -> Self {
+        AuthError::Credential(CredentialError::Missing { field })
+    }
+
+    /// How long to wait before the same message can be encoded again, when
+    /// waiting helps.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AuthError::WindowUsed { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+/// An authenticator: the `Authentication` class of the Python SDK. It turns
+/// credentials and a message or SMS into the bytes that go on the wire.
+///
+/// # For implementers
+///
+/// - `out` is cleared by the caller; append the whole payload, framing
+///   included. On error, what was appended is discarded.
+/// - Validate credentials before encoding and name the missing or wrong
+///   field in the error, never its value. Keep secrets out of `Debug`.
+/// - An operation you do not support returns [`AuthError::Unsupported`] and
+///   is `false` in [`capabilities`](Self::capabilities).
+pub trait Authenticator: Send {
+    /// What this authenticator can encode.
+    fn capabilities(&self) -> AuthCapabilities;
+
+    /// Encodes one message.
+    fn encode_message(
+        &mut self,
+        creds: &Credentials,
+        msg: &Message,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError>;
+
+    /// Encodes one SMS.
+    fn encode_sms(
+        &mut self,
+        creds: &Credentials,
+        sms: &Sms,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        let _ = (creds, sms, out);
+        Err(AuthError::Unsupported {
+            authenticator: "this",
+            operation: "SMS",
+        })
+    }
+}
+
+impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
+    fn capabilities(&self) -> AuthCapabilities {
+        (**self).capabilities()
+    }
+    fn encode_message(
+        &mut self,
+        creds: &Credentials,
+        msg: &Message,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        (**self).encode_message(creds, msg, out)
+    }
+    fn encode_sms(
+        &mut self,
+        creds: &Credentials,
+        sms: &Sms,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        (**self).encode_sms(creds, sms, out)
+    }
+}
