@@ -1,0 +1,734 @@
+//! The facade: [`Hologram`] and its builder.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hologram_ports::{
+    AdapterConfig, AdapterContext, AdapterKind, AuthError, Authenticator, Credentials, Event,
+    EventSink, Message, NetworkInterface, Reply, ResultCode, Sms, Transport, TransportError,
+};
+
+use crate::events::{EventBus, SubscriptionId};
+use crate::outbox::{MemoryOutbox, Outbox, Queued};
+use crate::receipt::{Delivery, Receipt};
+use crate::registry::{AuthMaker, NetworkMaker, Registry, TransportMaker};
+use crate::Error;
+
+/// How many queued messages one flush round encodes and hands to the
+/// transport at once: bounds the memory a flush needs.
+const FLUSH_CHUNK: usize = 1024;
+
+/// Longest wait for the next one-time-password window before giving up on
+/// encoding a message now (it stays queued).
+const MAX_WINDOW_WAIT: Duration = Duration::from_secs(120);
+
+enum Choice<M> {
+    Name(String),
+    Maker(String, M),
+}
+
+impl<M> Choice<M> {
+    fn name(&self) -> &str {
+        match self {
+            Choice::Name(n) | Choice::Maker(n, _) => n,
+        }
+    }
+}
+
+/// Builds a [`Hologram`]. Defaults: no managed network, the `cloud`
+/// transport, `csrpsk` authentication, an in-memory outbox, the built-in
+/// adapters.
+///
+/// ```
+/// use hologram::{Hologram, Credentials};
+///
+/// let err = Hologram::builder()
+///     .credentials(Credentials::with_devicekey("12345678").unwrap())
+///     .network("no-such-network")
+///     .build()
+///     .unwrap_err();
+/// assert!(err.to_string().contains("unknown network \"no-such-network\""));
+/// ```
+pub struct HologramBuilder {
+    credentials: Credentials,
+    network: Option<Choice<NetworkMaker>>,
+    transport: Choice<TransportMaker>,
+    auth: Choice<AuthMaker>,
+    network_config: AdapterConfig,
+    transport_config: AdapterConfig,
+    auth_config: AdapterConfig,
+    registry: Option<Registry>,
+    outbox: Option<Box<dyn Outbox>>,
+    events: Option<Arc<EventBus>>,
+}
+
+impl Default for HologramBuilder {
+    fn default() -> Self {
+        HologramBuilder {
+            credentials: Credentials::default(),
+            network: None,
+            transport: Choice::Name("cloud".to_owned()),
+            auth: Choice::Name("csrpsk".to_owned()),
+            network_config: AdapterConfig::new(),
+            transport_config: AdapterConfig::new(),
+            auth_config: AdapterConfig::new(),
+            registry: None,
+            outbox: None,
+            events: None,
+        }
+    }
+}
+
+impl HologramBuilder {
+    /// The device's credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// The network interface, by registered name (`wifi`, `sim`, a plugin's
+    /// name). An empty name or `none` means the SDK manages no network and
+    /// takes the host's connectivity as given.
+    pub fn network(mut self, name: &str) -> Self {
+        self.network = match name {
+            "" | "none" => None,
+            n => Some(Choice::Name(n.to_owned())),
+        };
+        self
+    }
+
+    /// A network interface built by your own factory, under `name`.
+    pub fn network_with(
+        mut self,
+        name: &str,
+        make: impl Fn(&AdapterContext) -> Result<Box<dyn NetworkInterface>, hologram_ports::AdapterError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.network = Some(Choice::Maker(name.to_owned(), Arc::new(make)));
+        self
+    }
+
+    /// The transport, by name: `cloud` (the Hologram cloud) or `raw` (your server).
+    pub fn transport(mut self, name: &str) -> Self {
+        self.transport = Choice::Name(name.to_owned());
+        self
+    }
+
+    /// A transport built by your own factory, under `name`.
+    pub fn transport_with(
+        mut self,
+        name: &str,
+        make: impl Fn(&AdapterContext) -> Result<Box<dyn Transport>, hologram_ports::AdapterError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.transport = Choice::Maker(name.to_owned(), Arc::new(make));
+        self
+    }
+
+    /// The authentication, by name: `csrpsk` or `totp`.
+    pub fn authentication(mut self, name: &str) -> Self {
+        self.auth = Choice::Name(name.to_owned());
+        self
+    }
+
+    /// An authenticator built by your own factory, under `name`.
+    pub fn authentication_with(
+        mut self,
+        name: &str,
+        make: impl Fn(&AdapterContext) -> Result<Box<dyn Authenticator>, hologram_ports::AdapterError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        self.auth = Choice::Maker(name.to_owned(), Arc::new(make));
+        self
+    }
+
+    /// Settings for the network interface (`ssid`, `interface`, ...).
+    pub fn network_config(mut self, config: AdapterConfig) -> Self {
+        self.network_config = config;
+        self
+    }
+
+    /// Settings for the transport (`host`, `port`, `timeout`, ...).
+    pub fn transport_config(mut self, config: AdapterConfig) -> Self {
+        self.transport_config = config;
+        self
+    }
+
+    /// Settings for the authenticator.
+    pub fn authentication_config(mut self, config: AdapterConfig) -> Self {
+        self.auth_config = config;
+        self
+    }
+
+    /// Where the transport sends (a relay, a simulator, your raw server).
+    /// The `cloud` transport otherwise sends to `cloudsocket.hologram.io:9999`.
+    pub fn endpoint(mut self, host: &str, port: u16) -> Self {
+        self.transport_config.set("host", host);
+        self.transport_config.set("port", port.to_string());
+        self
+    }
+
+    /// The registry to find adapters in (default: the built-in adapters).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// The outbox (default: an in-memory [`MemoryOutbox`]).
+    pub fn outbox(mut self, outbox: Box<dyn Outbox>) -> Self {
+        self.outbox = Some(outbox);
+        self
+    }
+
+    /// Shares an existing event bus (default: a new one).
+    pub fn event_bus(mut self, bus: Arc<EventBus>) -> Self {
+        self.events = Some(bus);
+        self
+    }
+
+    /// Builds the SDK: finds each adapter by name and starts it.
+    pub fn build(self) -> Result<Hologram, Error> {
+        let registry = match self.registry {
+            Some(r) => r,
+            None => Registry::builtin()?,
+        };
+        let events = self.events.unwrap_or_default();
+        let sink: Arc<dyn EventSink> = events.clone();
+        let ctx = |config: AdapterConfig| AdapterContext::new(sink.clone(), config);
+
+        let (network, network_name) = match &self.network {
+            None => (None, None),
+            Some(choice) => {
+                let c = ctx(self.network_config);
+                let n = match choice {
+                    Choice::Name(name) => registry.make_network(name, &c)?,
+                    Choice::Maker(name, f) => {
+                        f(&c).map_err(|e| Error::adapter(AdapterKind::Network, name, e))?
+                    }
+                };
+                (Some(n), Some(choice.name().to_owned()))
+            }
+        };
+        let c = ctx(self.transport_config);
+        let transport = match &self.transport {
+            Choice::Name(name) => registry.make_transport(name, &c)?,
+            Choice::Maker(name, f) => {
+                f(&c).map_err(|e| Error::adapter(AdapterKind::Transport, name, e))?
+            }
+        };
+        let c = ctx(self.auth_config);
+        let auth = match &self.auth {
+            Choice::Name(name) => registry.make_authenticator(name, &c)?,
+            Choice::Maker(name, f) => {
+                f(&c).map_err(|e| Error::adapter(AdapterKind::Authenticator, name, e))?
+            }
+        };
+        let outbox = self
+            .outbox
+            .unwrap_or_else(|| Box::new(MemoryOutbox::default()));
+        let link_came_up = Arc::new(AtomicBool::new(false));
+        let flag = link_came_up.clone();
+        let link_subscription = events.subscribe(Event::NetworkConnected, move |_| {
+            flag.store(true, Ordering::Release)
+        });
+        let log_target = if transport.capabilities().result_codes {
+            "Cloud"
+        } else {
+            "Raw"
+        };
+        Ok(Hologram {
+            credentials: self.credentials,
+            next_sequence: outbox.last_sequence() + 1,
+            network,
+            network_name,
+            transport,
+            transport_name: self.transport.name().to_owned(),
+            auth,
+            auth_name: self.auth.name().to_owned(),
+            events,
+            outbox,
+            link_came_up,
+            link_subscription,
+            payload: Vec::with_capacity(256),
+            registry,
+            log_target,
+        })
+    }
+}
+
+impl fmt::Debug for HologramBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HologramBuilder")
+            .field("credentials", &self.credentials)
+            .field("network", &self.network.as_ref().map(Choice::name))
+            .field("transport", &self.transport.name())
+            .field("authentication", &self.auth.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Hologram SDK: the `Hologram` class of the Python SDK.
+///
+/// It sends messages and SMS through the chosen transport, encoded by the
+/// chosen authenticator, over the chosen network interface; keeps messages
+/// in its outbox while the network is down and sends them, in order, when it
+/// is back; and reports what happens on its [`EventBus`].
+pub struct Hologram {
+    credentials: Credentials,
+    network: Option<Box<dyn NetworkInterface>>,
+    network_name: Option<String>,
+    transport: Box<dyn Transport>,
+    transport_name: String,
+    auth: Box<dyn Authenticator>,
+    auth_name: String,
+    events: Arc<EventBus>,
+    outbox: Box<dyn Outbox>,
+    next_sequence: u64,
+    /// Raised by the bus on `network.connected`, from whichever adapter
+    /// reports it; the next call flushes the outbox.
+    link_came_up: Arc<AtomicBool>,
+    link_subscription: SubscriptionId,
+    /// Reused for every payload, so a send allocates nothing to encode.
+    payload: Vec<u8>,
+    registry: Registry,
+    log_target: &'static str,
+}
+
+/// What delivering one encoded payload gave.
+enum Outcome {
+    /// A final answer: the message leaves the outbox.
+    Final(Delivery),
+    /// Not delivered; keep it and try again later.
+    Retry(Option<TransportError>),
+}
+
+impl Hologram {
+    /// A builder; see [`HologramBuilder`].
+    pub fn builder() -> HologramBuilder {
+        HologramBuilder::default()
+    }
+
+    /// The Python constructor: `Hologram(credentials, 'wifi', 'raw', 'csrpsk')`.
+    /// `network` may be empty for none.
+    pub fn new(
+        credentials: Credentials,
+        network: &str,
+        transport: &str,
+        authentication: &str,
+    ) -> Result<Hologram, Error> {
+        Hologram::builder()
+            .credentials(credentials)
+            .network(network)
+            .transport(transport)
+            .authentication(authentication)
+            .build()
+    }
+
+    /// The SDK version (the Python `getSDKVersion()`).
+    pub fn sdk_version() -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    /// The credentials in use.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Changes the credentials (e.g. `credentials_mut().set_cloud_id(..)`).
+    pub fn credentials_mut(&mut self) -> &mut Credentials {
+        &mut self.credentials
+    }
+
+    /// The managed network interface, if any.
+    pub fn network(&self) -> Option<&dyn NetworkInterface> {
+        self.network.as_deref()
+    }
+
+    /// The managed network interface, if any, to drive directly. Events it
+    /// emits still reach the bus, and a `network.connected` makes the next
+    /// call flush the outbox; [`Hologram::connect`] flushes at once.
+    pub fn network_mut(&mut self) -> Option<&mut (dyn NetworkInterface + 'static)> {
+        self.network.as_deref_mut()
+    }
+
+    /// The name of the managed network interface, if any.
+    pub fn network_name(&self) -> Option<&str> {
+        self.network_name.as_deref()
+    }
+
+    /// The transport (the Python `hologram.raw`).
+    pub fn transport(&self) -> &dyn Transport {
+        &*self.transport
+    }
+
+    /// The transport, to set its host and port (`TransportExt::set_host`).
+    pub fn transport_mut(&mut self) -> &mut (dyn Transport + 'static) {
+        &mut *self.transport
+    }
+
+    /// The transport's name.
+    pub fn transport_name(&self) -> &str {
+        &self.transport_name
+    }
+
+    /// The authenticator's name.
+    pub fn authentication_name(&self) -> &str {
+        &self.auth_name
+    }
+
+    /// The event bus: subscribe, unsubscribe, broadcast.
+    pub fn events(&self) -> &Arc<EventBus> {
+        &self.events
+    }
+
+    /// The registry this instance found its adapters in.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// How many messages wait in the outbox.
+    pub fn pending(&self) -> usize {
+        self.outbox.len()
+    }
+
+    /// The outbox.
+    pub fn outbox(&self) -> &dyn Outbox {
+        &*self.outbox
+    }
+
+    fn network_up(&self) -> bool {
+        self.network.as_ref().is_none_or(|n| n.is_connected())
+    }
+
+    /// Connects the managed network (if any), then flushes the outbox.
+    pub fn connect(&mut self) -> Result<Vec<Receipt>, Error> {
+        if let Some(n) = self.network.as_mut() {
+            n.connect()?;
+        }
+        self.flush()
+    }
+
+    /// Disconnects the managed network, if any.
+    pub fn disconnect(&mut self) -> Result<(), Error> {
+        if let Some(n) = self.network.as_mut() {
+            n.disconnect()?;
+        }
+        Ok(())
+    }
+
+    /// Reconnects the managed network (if any), then flushes the outbox.
+    pub fn reconnect(&mut self) -> Result<Vec<Receipt>, Error> {
+        if let Some(n) = self.network.as_mut() {
+            n.reconnect()?;
+        }
+        self.flush()
+    }
+
+    /// Sends one message with topics given as strings (the Python
+    /// `sendMessage(message, topics)`).
+    ///
+    /// Returns a receipt: acknowledged or refused by the cloud, the raw
+    /// reply, or queued in the outbox when the network is down or the
+    /// transport failed (it is sent on the next flush).
+    pub fn send_message<S: AsRef<str>>(
+        &mut self,
+        data: &str,
+        topics: &[S],
+    ) -> Result<Receipt, Error> {
+        let msg = Message::with_topic_strs(data, topics)?;
+        self.send(&msg)
+    }
+
+    /// Sends one message; see [`send_message`](Self::send_message).
+    pub fn send(&mut self, msg: &Message) -> Result<Receipt, Error> {
+        if !self.auth.capabilities().time_based {
+            // Encode first: a message that can never be encoded is refused
+            // now, before it is accepted into the outbox.
+            self.payload.clear();
+            self.auth
+                .encode_message(&self.credentials, msg, &mut self.payload)?;
+        }
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let durable = self.outbox.is_durable();
+        if durable {
+            self.enqueue(sequence, msg)?;
+        }
+        if self.link_came_up.load(Ordering::Acquire) || !self.outbox_empty_besides(sequence) {
+            // Older messages go first: queue this one behind them and flush.
+            if !durable {
+                self.enqueue(sequence, msg)?;
+            }
+            let receipt = self
+                .flush()?
+                .into_iter()
+                .find(|r| r.sequence() == sequence)
+                .unwrap_or_else(|| Receipt::new(sequence, Delivery::Queued { reason: None }));
+            if receipt.is_queued() {
+                self.buffered(sequence, None);
+            }
+            return Ok(receipt);
+        }
+        if !self.network_up() {
+            if !durable {
+                self.enqueue(sequence, msg)?;
+            }
+            log::info!(target: self.log_target, "message #{sequence} buffered: the network is not connected");
+            self.buffered(sequence, None);
+            return Ok(Receipt::new(sequence, Delivery::Queued { reason: None }));
+        }
+        if self.auth.capabilities().time_based {
+            self.encode_timed(msg)?;
+        }
+        match self.deliver() {
+            Outcome::Retry(Some(e)) if !e.is_network_failure() => {
+                // A setting is wrong (no host, ...): retrying cannot help, so
+                // the caller hears it now. A durable outbox still holds it.
+                Err(Error::Transport(e))
+            }
+            Outcome::Final(delivery) => {
+                if durable {
+                    self.outbox.remove(sequence)?;
+                }
+                self.report(sequence, &delivery);
+                Ok(Receipt::new(sequence, delivery))
+            }
+            Outcome::Retry(reason) => {
+                if !durable {
+                    self.enqueue(sequence, msg)?;
+                }
+                self.buffered(sequence, reason.as_ref());
+                Ok(Receipt::new(sequence, Delivery::Queued { reason }))
+            }
+        }
+    }
+
+    fn outbox_empty_besides(&self, sequence: u64) -> bool {
+        match self.outbox.len() {
+            0 => true,
+            // A durable outbox already holds this message.
+            1 => self.outbox.is_durable() && self.outbox.last_sequence() == sequence,
+            _ => false,
+        }
+    }
+
+    fn enqueue(&mut self, sequence: u64, msg: &Message) -> Result<(), Error> {
+        if let Some(dropped) = self.outbox.push(sequence, msg)? {
+            log::warn!(target: "Outbox", "the outbox is full: dropped message #{}", dropped.sequence);
+            self.events.broadcast(Event::MessageDropped);
+        }
+        Ok(())
+    }
+
+    fn buffered(&self, sequence: u64, reason: Option<&TransportError>) {
+        if let Some(e) = reason {
+            log::warn!(target: self.log_target, "message #{sequence} kept in the outbox: {e}");
+        }
+        self.events.broadcast(Event::MessageBuffered);
+    }
+
+    fn report(&self, sequence: u64, delivery: &Delivery) {
+        match delivery {
+            Delivery::Refused { code } => {
+                log::warn!(target: self.log_target, "message #{sequence} refused: {code}");
+                self.events.broadcast(Event::MessageRefused);
+            }
+            _ => log::debug!(target: self.log_target, "message #{sequence} delivered"),
+        }
+    }
+
+    /// Encodes with a time-based authenticator, waiting for the next clock
+    /// window when the current one was used (so no message is lost).
+    fn encode_timed(&mut self, msg: &Message) -> Result<(), Error> {
+        for _ in 0..2 {
+            self.payload.clear();
+            match self
+                .auth
+                .encode_message(&self.credentials, msg, &mut self.payload)
+            {
+                Err(AuthError::WindowUsed { retry_after }) if retry_after <= MAX_WINDOW_WAIT => {
+                    log::info!(target: "Auth", "waiting {retry_after:?} for the next one-time-password window");
+                    std::thread::sleep(retry_after);
+                }
+                other => return other.map_err(Error::from),
+            }
+        }
+        Err(Error::Auth(AuthError::WindowUsed {
+            retry_after: MAX_WINDOW_WAIT,
+        }))
+    }
+
+    /// Sends `self.payload` and classifies the answer.
+    fn deliver(&mut self) -> Outcome {
+        classify(self.transport.send(&self.payload))
+    }
+
+    /// Sends what the outbox holds, oldest first, and returns a receipt per
+    /// message it tried. Messages the transport could not deliver stay
+    /// queued. Does nothing while the network is down.
+    pub fn flush(&mut self) -> Result<Vec<Receipt>, Error> {
+        self.link_came_up.store(false, Ordering::Release);
+        let mut receipts = Vec::new();
+        if self.outbox.is_empty() || !self.network_up() {
+            return Ok(receipts);
+        }
+        let time_based = self.auth.capabilities().time_based;
+        let mut tried_up_to = 0;
+        loop {
+            let batch: Vec<Queued> = self
+                .outbox
+                .pending(FLUSH_CHUNK)?
+                .into_iter()
+                .filter(|q| q.sequence > tried_up_to)
+                .collect();
+            let Some(last) = batch.last() else { break };
+            tried_up_to = last.sequence;
+            let outcomes = if time_based {
+                self.flush_one_by_one(&batch)?
+            } else {
+                self.flush_concurrently(&batch)?
+            };
+            let mut stop = false;
+            for (q, outcome) in batch.iter().zip(outcomes) {
+                match outcome {
+                    Outcome::Final(delivery) => {
+                        self.outbox.remove(q.sequence)?;
+                        log::info!(target: self.log_target, "A buffered message has been sent since an active connection is established");
+                        self.report(q.sequence, &delivery);
+                        receipts.push(Receipt::new(q.sequence, delivery));
+                    }
+                    Outcome::Retry(reason) => {
+                        stop = true;
+                        if let Some(e) = &reason {
+                            log::warn!(target: self.log_target, "buffered message #{} still not sent: {e}", q.sequence);
+                        }
+                        receipts.push(Receipt::new(q.sequence, Delivery::Queued { reason }));
+                    }
+                }
+            }
+            if stop || !self.network_up() {
+                break;
+            }
+        }
+        Ok(receipts)
+    }
+
+    fn flush_concurrently(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
+        let mut payloads = Vec::with_capacity(batch.len());
+        for q in batch {
+            let mut p = Vec::with_capacity(self.payload.capacity());
+            self.auth
+                .encode_message(&self.credentials, &q.message, &mut p)?;
+            payloads.push(p);
+        }
+        let refs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
+        Ok(self
+            .transport
+            .send_batch(&refs)
+            .into_iter()
+            .map(classify)
+            .collect())
+    }
+
+    fn flush_one_by_one(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for q in batch {
+            self.encode_timed(&q.message)?;
+            let outcome = self.deliver();
+            let failed = matches!(outcome, Outcome::Retry(_));
+            outcomes.push(outcome);
+            if failed {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// Sends an SMS (the Python `sendSMS(destination, message)`). Needs a
+    /// transport and authenticator that carry SMS (`cloud` with `csrpsk`).
+    /// SMS are not queued: a failure is returned as an error.
+    pub fn send_sms(&mut self, destination: &str, text: &str) -> Result<Receipt, Error> {
+        let sms = Sms::new(destination, text)?;
+        if !self.transport.capabilities().sms {
+            return Err(Error::Unsupported {
+                operation: "SMS",
+                kind: AdapterKind::Transport,
+                adapter: self.transport_name.clone(),
+            });
+        }
+        if !self.auth.capabilities().sms {
+            return Err(Error::Unsupported {
+                operation: "SMS",
+                kind: AdapterKind::Authenticator,
+                adapter: self.auth_name.clone(),
+            });
+        }
+        self.payload.clear();
+        self.auth
+            .encode_sms(&self.credentials, &sms, &mut self.payload)?;
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let reply = self.transport.send(&self.payload)?;
+        let delivery = final_delivery(reply);
+        self.report(sequence, &delivery);
+        Ok(Receipt::new(sequence, delivery))
+    }
+
+    /// Sends bytes as they are, with no envelope (the CLI's `--raw`). Not
+    /// queued: a failure is returned as an error.
+    pub fn send_bytes(&mut self, payload: &[u8]) -> Result<Receipt, Error> {
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        let reply = self.transport.send(payload)?;
+        Ok(Receipt::new(sequence, final_delivery(reply)))
+    }
+}
+
+fn final_delivery(reply: Reply) -> Delivery {
+    match reply.code {
+        None => Delivery::Replied { reply: reply.bytes },
+        Some(code) if code.is_success() => Delivery::Acknowledged { code },
+        Some(code) => Delivery::Refused { code },
+    }
+}
+
+fn classify(result: Result<Reply, TransportError>) -> Outcome {
+    match result {
+        // Code 6 is the cloud's own failure: the message stays queued.
+        Ok(Reply {
+            code: Some(ResultCode::CloudInternal),
+            ..
+        }) => Outcome::Retry(None),
+        Ok(reply) => Outcome::Final(final_delivery(reply)),
+        Err(e) => Outcome::Retry(Some(e)),
+    }
+}
+
+impl Drop for Hologram {
+    fn drop(&mut self) {
+        // The bus may outlive us when it was shared through the builder.
+        self.events
+            .unsubscribe(Event::NetworkConnected, self.link_subscription);
+    }
+}
+
+impl fmt::Debug for Hologram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hologram")
+            .field("credentials", &self.credentials)
+            .field("network", &self.network_name)
+            .field("transport", &self.transport_name)
+            .field("endpoint", &self.transport.endpoint().to_string())
+            .field("authentication", &self.auth_name)
+            .field("outbox", &self.outbox)
+            .finish_non_exhaustive()
+    }
+}

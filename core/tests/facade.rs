@@ -1,0 +1,454 @@
+//! The facade against small in-test adapters: registry lookup, sending,
+//! the outbox and its flush, SMS rules, events.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use hologram::{
+    AdapterContext, AdapterError, AdapterKind, AuthCapabilities, AuthError, Authenticator,
+    Credentials, Delivery, Endpoint, Error, Event, EventSink, Hologram, Message,
+    NetworkCapabilities, NetworkError, NetworkInterface, Origin, Registry, RegistryError, Reply,
+    ResultCode, Sms, Transport, TransportCapabilities, TransportError, TransportExt,
+};
+use hologram_ports::AdapterDescriptor;
+
+/// A link whose state the test flips through a shared flag.
+struct Link {
+    up: Arc<Mutex<bool>>,
+    events: Arc<dyn EventSink>,
+}
+
+impl NetworkInterface for Link {
+    fn capabilities(&self) -> NetworkCapabilities {
+        NetworkCapabilities::NONE
+    }
+    fn connect(&mut self) -> Result<(), NetworkError> {
+        let mut up = self.up.lock().unwrap();
+        if !*up {
+            *up = true;
+            drop(up);
+            self.events.emit(&Event::NetworkConnected);
+        }
+        Ok(())
+    }
+    fn disconnect(&mut self) -> Result<(), NetworkError> {
+        let mut up = self.up.lock().unwrap();
+        if *up {
+            *up = false;
+            drop(up);
+            self.events.emit(&Event::NetworkDisconnected);
+        }
+        Ok(())
+    }
+    fn is_connected(&self) -> bool {
+        *self.up.lock().unwrap()
+    }
+}
+
+/// Records payloads; answers from a script (default `[0,0]`).
+#[derive(Clone, Default)]
+struct Wire {
+    sent: Arc<Mutex<Vec<Vec<u8>>>>,
+    script: Arc<Mutex<VecDeque<Result<Reply, TransportError>>>>,
+}
+
+struct ScriptedTransport {
+    wire: Wire,
+    endpoint: Endpoint,
+    codes: bool,
+}
+
+impl Transport for ScriptedTransport {
+    fn capabilities(&self) -> TransportCapabilities {
+        TransportCapabilities::default()
+            .with_result_codes(self.codes)
+            .with_sms(self.codes)
+    }
+    fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+    fn set_endpoint(&mut self, endpoint: Endpoint) {
+        self.endpoint = endpoint;
+    }
+    fn send(&mut self, payload: &[u8]) -> Result<Reply, TransportError> {
+        let next = self.wire.script.lock().unwrap().pop_front();
+        let result = next.unwrap_or_else(|| {
+            Ok(Reply {
+                bytes: b"[0,0]".to_vec(),
+                code: self.codes.then_some(ResultCode::Sent),
+            })
+        });
+        if result.is_ok() {
+            self.wire.sent.lock().unwrap().push(payload.to_vec());
+        }
+        result
+    }
+}
+
+/// `data|topic,topic` framing; SMS as `S<dest> <text>`.
+struct PlainAuth;
+
+impl Authenticator for PlainAuth {
+    fn capabilities(&self) -> AuthCapabilities {
+        AuthCapabilities::MESSAGES_ONLY.with_sms(true)
+    }
+    fn encode_message(
+        &mut self,
+        creds: &Credentials,
+        msg: &Message,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        creds.require_devicekey()?;
+        out.extend_from_slice(msg.data().as_bytes());
+        let topics: Vec<&str> = msg.topics().iter().map(|t| t.as_str()).collect();
+        if !topics.is_empty() {
+            out.push(b'|');
+            out.extend_from_slice(topics.join(",").as_bytes());
+        }
+        Ok(())
+    }
+    fn encode_sms(
+        &mut self,
+        _creds: &Credentials,
+        sms: &Sms,
+        out: &mut Vec<u8>,
+    ) -> Result<(), AuthError> {
+        out.extend_from_slice(format!("S{} {}", sms.destination(), sms.text().as_str()).as_bytes());
+        Ok(())
+    }
+}
+
+struct Rig {
+    up: Arc<Mutex<bool>>,
+    wire: Wire,
+    log: Arc<Mutex<Vec<String>>>,
+    sdk: Hologram,
+}
+
+fn registry(up: &Arc<Mutex<bool>>, wire: &Wire) -> Registry {
+    let mut reg = Registry::empty();
+    let u = up.clone();
+    reg.register_network(
+        "link",
+        "test link",
+        Origin::BuiltIn,
+        Arc::new(move |ctx: &AdapterContext| {
+            Ok(Box::new(Link {
+                up: u.clone(),
+                events: ctx.events.clone(),
+            }) as Box<dyn NetworkInterface>)
+        }),
+    )
+    .unwrap();
+    for (name, codes) in [("cloud", true), ("raw", false)] {
+        let w = wire.clone();
+        reg.register_transport(
+            name,
+            "scripted",
+            Origin::BuiltIn,
+            Arc::new(move |ctx: &AdapterContext| {
+                let endpoint = Endpoint {
+                    host: ctx.config.get("host").map(str::to_owned),
+                    port: ctx.config.parse::<u16>("port")?,
+                };
+                Ok(Box::new(ScriptedTransport {
+                    wire: w.clone(),
+                    endpoint,
+                    codes,
+                }) as Box<dyn Transport>)
+            }),
+        )
+        .unwrap();
+    }
+    reg.register_authenticator(
+        "plain",
+        "test framing",
+        Origin::BuiltIn,
+        Arc::new(|_: &AdapterContext| Ok(Box::new(PlainAuth) as Box<dyn Authenticator>)),
+    )
+    .unwrap();
+    reg
+}
+
+fn rig(transport: &str, link_up: bool) -> Rig {
+    let up = Arc::new(Mutex::new(link_up));
+    let wire = Wire::default();
+    let sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .transport(transport)
+        .authentication("plain")
+        .build()
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let l = log.clone();
+    sdk.events()
+        .subscribe_all(move |e| l.lock().unwrap().push(e.to_string()));
+    Rig { up, wire, log, sdk }
+}
+
+fn sent(r: &Rig) -> Vec<String> {
+    r.wire
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
+}
+
+#[test]
+fn unknown_names_list_what_is_available() {
+    let up = Arc::new(Mutex::new(true));
+    let reg = registry(&up, &Wire::default());
+    let err = Hologram::builder()
+        .registry(reg.clone())
+        .network("wifi")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::Registry(RegistryError::Unknown {
+            kind: AdapterKind::Network,
+            name: "wifi".into(),
+            available: vec!["link".into()],
+        })
+    );
+    let err = Hologram::builder()
+        .registry(reg)
+        .transport("cloud")
+        .authentication("totp")
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown authentication \"totp\"; available: plain"
+    );
+}
+
+#[test]
+fn duplicate_names_are_refused_with_both_origins() {
+    fn make(_: &AdapterContext) -> Result<Box<dyn NetworkInterface>, AdapterError> {
+        Err(AdapterError::Network(NetworkError::NotConnected))
+    }
+    let a = AdapterDescriptor::network("dup", "one", make);
+    let b = AdapterDescriptor::network("dup", "two", make);
+    let err = Registry::from_descriptors([&a, &b]).unwrap_err();
+    assert!(matches!(err, RegistryError::Duplicate { ref name, .. } if name == "dup"));
+    // The same name under another kind is fine.
+    let t = AdapterDescriptor::authenticator("dup", "auth", |_| {
+        Err(AdapterError::Network(NetworkError::NotConnected))
+    });
+    assert!(Registry::from_descriptors([&a, &t]).is_ok());
+    let mut reg = Registry::from_descriptors([&a]).unwrap();
+    let err = reg
+        .register_network(
+            "dup",
+            "plugin",
+            Origin::Plugin {
+                path: "/plugins/libdup.so".into(),
+                version: "1.0".into(),
+            },
+            Arc::new(make),
+        )
+        .unwrap_err();
+    assert!(err
+        .to_string()
+        .contains("built-in and plugin /plugins/libdup.so"));
+}
+
+#[test]
+fn connected_send_is_acknowledged_without_touching_the_outbox() {
+    let mut r = rig("cloud", true);
+    let receipt = r.sdk.send_message("hello", &["t1", "t2"]).unwrap();
+    assert_eq!(
+        receipt.delivery(),
+        &Delivery::Acknowledged {
+            code: ResultCode::Sent
+        }
+    );
+    assert_eq!(receipt.sequence(), 1);
+    assert_eq!(sent(&r), ["hello|t1,t2"]);
+    assert_eq!(r.sdk.pending(), 0);
+}
+
+#[test]
+fn invalid_topics_are_refused_before_anything_is_sent() {
+    let mut r = rig("cloud", true);
+    assert!(matches!(
+        r.sdk.send_message("x", &["bad topic"]),
+        Err(Error::Topic(_))
+    ));
+    assert!(sent(&r).is_empty());
+}
+
+#[test]
+fn messages_buffered_while_down_are_flushed_in_order_on_connect() {
+    let mut r = rig("cloud", false);
+    for i in 0..5 {
+        let receipt = r
+            .sdk
+            .send_message(&format!("m{i}"), &[] as &[&str])
+            .unwrap();
+        assert!(receipt.is_queued());
+    }
+    assert_eq!(r.sdk.pending(), 5);
+    assert!(sent(&r).is_empty());
+    assert_eq!(
+        r.log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| *e == "message.buffered")
+            .count(),
+        5
+    );
+    let receipts = r.sdk.connect().unwrap();
+    assert_eq!(receipts.len(), 5);
+    assert!(receipts.iter().all(|r| r.is_delivered()));
+    assert_eq!(sent(&r), ["m0", "m1", "m2", "m3", "m4"]);
+    assert_eq!(r.sdk.pending(), 0);
+    // A second connect sends nothing again.
+    r.sdk.disconnect().unwrap();
+    r.sdk.connect().unwrap();
+    assert_eq!(sent(&r).len(), 5);
+}
+
+#[test]
+fn a_link_coming_up_by_itself_flushes_before_the_next_message() {
+    let mut r = rig("cloud", false);
+    r.sdk.send_message("old", &[] as &[&str]).unwrap();
+    // The adapter reconnects on its own (e.g. Wi-Fi roaming back).
+    r.sdk.network_mut().unwrap().connect().unwrap();
+    let receipt = r.sdk.send_message("new", &[] as &[&str]).unwrap();
+    assert!(receipt.is_delivered());
+    assert_eq!(sent(&r), ["old", "new"]);
+}
+
+#[test]
+fn transport_failure_keeps_the_message_and_the_next_flush_sends_it() {
+    let mut r = rig("cloud", true);
+    r.wire
+        .script
+        .lock()
+        .unwrap()
+        .push_back(Err(TransportError::Refused {
+            endpoint: "x:1".into(),
+        }));
+    let receipt = r.sdk.send_message("keep me", &[] as &[&str]).unwrap();
+    assert!(matches!(
+        receipt.delivery(),
+        Delivery::Queued {
+            reason: Some(TransportError::Refused { .. })
+        }
+    ));
+    assert_eq!(r.sdk.pending(), 1);
+    let receipts = r.sdk.flush().unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].sequence(), receipt.sequence());
+    assert_eq!(sent(&r), ["keep me"]);
+}
+
+#[test]
+fn cloud_internal_error_keeps_the_message_and_final_codes_do_not() {
+    let mut r = rig("cloud", true);
+    let reply = |c: i64| {
+        Ok(Reply {
+            bytes: format!("[{c},0]").into_bytes(),
+            code: Some(ResultCode::from_code(c)),
+        })
+    };
+    r.wire.script.lock().unwrap().extend([reply(6), reply(3)]);
+    assert!(r.sdk.send_message("a", &[] as &[&str]).unwrap().is_queued());
+    let receipts = r.sdk.flush().unwrap();
+    assert_eq!(
+        receipts[0].delivery(),
+        &Delivery::Refused {
+            code: ResultCode::BadAuth
+        }
+    );
+    assert_eq!(r.sdk.pending(), 0);
+    assert!(r
+        .log
+        .lock()
+        .unwrap()
+        .contains(&"message.refused".to_owned()));
+}
+
+#[test]
+fn a_missing_setting_is_reported_not_hidden_in_the_outbox() {
+    let mut r = rig("raw", true);
+    r.wire
+        .script
+        .lock()
+        .unwrap()
+        .push_back(Err(TransportError::MissingEndpoint { missing: "host" }));
+    let err = r.sdk.send_message("x", &[] as &[&str]).unwrap_err();
+    assert_eq!(err.to_string(), "the transport's host is not set");
+    assert_eq!(r.sdk.pending(), 0);
+}
+
+#[test]
+fn raw_returns_reply_bytes_and_refuses_sms() {
+    let mut r = rig("raw", true);
+    r.sdk.transport_mut().set_host("127.0.0.1");
+    r.sdk.transport_mut().set_port(9999);
+    assert_eq!(
+        r.sdk.transport().endpoint(),
+        &Endpoint::new("127.0.0.1", 9999)
+    );
+    let receipt = r.sdk.send_message("x", &[] as &[&str]).unwrap();
+    assert_eq!(receipt.reply(), Some(&b"[0,0]"[..]));
+    let err = r.sdk.send_sms("+11234567890", "hi").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "SMS is not supported with the raw transport"
+    );
+}
+
+#[test]
+fn sms_is_validated_then_sent_through_cloud() {
+    let mut r = rig("cloud", true);
+    assert!(matches!(
+        r.sdk.send_sms("11234567890", "hi"),
+        Err(Error::Sms(_))
+    ));
+    let receipt = r.sdk.send_sms("+11234567890", "hey there!").unwrap();
+    assert!(receipt.is_delivered());
+    assert_eq!(sent(&r), ["S+11234567890 hey there!"]);
+}
+
+#[test]
+fn missing_credentials_are_a_typed_error_naming_the_field() {
+    let up = Arc::new(Mutex::new(true));
+    let mut sdk = Hologram::builder()
+        .registry(registry(&up, &Wire::default()))
+        .authentication("plain")
+        .build()
+        .unwrap();
+    let err = sdk.send_message("x", &[] as &[&str]).unwrap_err();
+    assert_eq!(err.to_string(), "devicekey is required but was not set");
+}
+
+#[test]
+fn sequence_numbers_grow_across_sends_and_sdk_version_is_set() {
+    let mut r = rig("cloud", true);
+    let a = r.sdk.send_message("a", &[] as &[&str]).unwrap().sequence();
+    let b = r.sdk.send_message("b", &[] as &[&str]).unwrap().sequence();
+    assert!(b > a);
+    assert_eq!(Hologram::sdk_version(), env!("CARGO_PKG_VERSION"));
+    *r.up.lock().unwrap() = false;
+    assert!(r.sdk.send_message("c", &[] as &[&str]).unwrap().is_queued());
+}
+
+#[test]
+fn debug_output_shows_no_secret() {
+    let mut creds = Credentials::new("abcd", "SeCr").unwrap();
+    creds.set_private_key("PRIVATE").unwrap();
+    let r = rig("cloud", true);
+    let mut sdk = r.sdk;
+    *sdk.credentials_mut() = creds;
+    let dbg = format!("{sdk:?}");
+    assert!(!dbg.contains("SeCr") && !dbg.contains("PRIVATE"), "{dbg}");
+}
