@@ -1,11 +1,10 @@
 //! The one error type of the facade.
 
 use hologram_ports::{
-    AdapterError, AdapterKind, AuthError, CredentialError, NetworkError, SmsError, TopicError,
-    TransportError,
+    AdapterError, AdapterKind, AuthError, CredentialError, NetworkError, OutboxError, SmsError,
+    TopicError, TransportError,
 };
 
-use crate::outbox::OutboxError;
 use crate::registry::RegistryError;
 
 /// What went wrong in a call to [`Hologram`](crate::Hologram). Never carries a secret.

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use hologram_ports::{
     AdapterConfig, AdapterContext, AdapterKind, AuthError, Authenticator, Credentials, Event,
-    EventSink, Message, NetworkInterface, Reply, ResultCode, Sms, Transport, TransportError,
+    EventSink, Message, NetworkInterface, Outbox, Queued, Reply, ResultCode, Sms, Transport,
+    TransportError,
 };
 
 use crate::events::{EventBus, SubscriptionId};
-use crate::outbox::{MemoryOutbox, Outbox, Queued};
+use crate::outbox::MemoryOutbox;
 use crate::receipt::{Delivery, Receipt};
 use crate::registry::{AuthMaker, NetworkMaker, Registry, TransportMaker};
 use crate::Error;

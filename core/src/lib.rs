@@ -37,7 +37,7 @@ mod registry;
 pub use error::Error;
 pub use events::{EventBus, SubscriptionId};
 pub use hologram::{Hologram, HologramBuilder};
-pub use outbox::{MemoryOutbox, Outbox, OutboxError, Queued};
+pub use outbox::MemoryOutbox;
 pub use receipt::{Delivery, Receipt};
 pub use registry::{
     AdapterEntry, AuthMaker, NetworkMaker, Origin, Registry, RegistryError, TransportMaker,
@@ -46,9 +46,9 @@ pub use registry::{
 pub use hologram_ports::{
     AdapterConfig, AdapterContext, AdapterError, AdapterKind, AuthCapabilities, AuthError,
     Authenticator, CredentialError, CredentialField, Credentials, Endpoint, Event, EventSink,
-    MacAddress, Message, NetworkCapabilities, NetworkError, NetworkInterface, Reply, ResultCode,
-    SignalReading, SignalSource, Sms, SmsError, Ssid, Topic, TopicError, Transport,
-    TransportCapabilities, TransportError, TransportExt,
+    MacAddress, Message, NetworkCapabilities, NetworkError, NetworkInterface, Outbox, OutboxError,
+    Queued, Reply, ResultCode, SignalReading, SignalSource, Sms, SmsError, Ssid, Topic, TopicError,
+    Transport, TransportCapabilities, TransportError, TransportExt,
 };
 
 /// The ports crate, for adapter authors.

@@ -60,6 +60,7 @@ mod credentials;
 mod event;
 mod message;
 mod network;
+mod outbox;
 mod registry;
 mod result_code;
 mod transport;
@@ -73,6 +74,7 @@ pub use network::{
     MacAddress, NetworkCapabilities, NetworkError, NetworkInterface, SignalReading, SignalSource,
     Ssid,
 };
+pub use outbox::{Outbox, OutboxError, Queued};
 pub use registry::{
     AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, AuthFactory, NetworkFactory,
     TransportFactory,
