@@ -26,6 +26,7 @@
 //! network reports `network.connected`, the queue is sent in order.
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
+mod builtin;
 mod error;
 mod events;
 mod hologram;

@@ -1,0 +1,156 @@
+//! Properties: any valid data and topics round-trip through both wire forms.
+
+use hologram_auth::{Csrpsk, CsrpskForm, FixedClock, Totp};
+use hologram_ports::{AuthError, Authenticator, Credentials, Message, Topic};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// Any Unicode, with the characters that need escaping made frequent.
+fn data() -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        4 => any::<char>(),
+        1 => (0u8..0x20).prop_map(char::from),
+        1 => prop::sample::select(vec!['"', '\\', '\r', '\n', '\t', '\0', '\u{7f}', '\u{2028}', '/', 'é', '😀']),
+    ];
+    prop::collection::vec(ch, 0..48).prop_map(String::from_iter)
+}
+
+fn topics() -> impl Strategy<Value = Vec<Topic>> {
+    prop::collection::vec("[A-Za-z0-9_/-]{1,31}", 0..4).prop_map(|ts| {
+        ts.iter()
+            .map(|t| Topic::new(t).expect("matches the topic rule"))
+            .collect()
+    })
+}
+
+fn form() -> impl Strategy<Value = CsrpskForm> {
+    prop::sample::select(CsrpskForm::ALL.to_vec())
+}
+
+/// Printable ASCII without space, quote or backslash, as `Credentials` allows.
+const KEY: &str = "[!#-\\[\\]-~]{8}";
+
+fn creds(key: &str) -> Credentials {
+    Credentials::new(&key[..4], &key[4..]).expect("valid pair")
+}
+
+/// Checks the frame and returns the JSON object's fields.
+fn fields(payload: &[u8]) -> Result<serde_json::Map<String, Value>, TestCaseError> {
+    let json = payload
+        .strip_suffix(b"\r\r")
+        .ok_or_else(|| TestCaseError::fail("no \\r\\r at the end"))?;
+    prop_assert!(!json.contains(&b'\r'), "a raw CR inside the JSON");
+    prop_assert!(json.iter().all(|&b| b >= 0x20), "a raw control byte");
+    let map = match serde_json::from_slice(json) {
+        Ok(Value::Object(map)) => map,
+        other => return Err(TestCaseError::fail(format!("not a JSON object: {other:?}"))),
+    };
+    // Compact: as long as serde_json's compact output of the same fields.
+    let minimal = serde_json::to_vec(&map).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(json.len(), minimal.len(), "not compact");
+    Ok(map)
+}
+
+fn expected_topics(topics: &[Topic], list: bool) -> Option<Value> {
+    let s = |t: &Topic| Value::String(t.to_string());
+    match topics {
+        [] => None,
+        [one] if !list => Some(s(one)),
+        many => Some(Value::Array(many.iter().map(s).collect())),
+    }
+}
+
+proptest! {
+    #[test]
+    fn csrpsk_round_trips(
+        key in KEY, data in data(), topics in topics(), form in form(), list in any::<bool>()
+    ) {
+        let creds = creds(&key);
+        let msg = Message::new(data.clone()).with_topics(topics.clone());
+        let mut auth = Csrpsk::new().with_form(form).with_topic_list(list);
+        let mut out = Vec::new();
+        auth.encode_message(&creds, &msg, &mut out).expect("encodes");
+        let map = fields(&out)?;
+
+        let (auth_fields, d, t): (Vec<(&str, &str)>, _, _) = match form {
+            CsrpskForm::Compact => (vec![("k", key.as_str())], "d", "t"),
+            CsrpskForm::Seed => (vec![("s", &key[..4]), ("c", &key[4..])], "d", "t"),
+            _ => (vec![("devicekey", key.as_str())], "data", "tags"),
+        };
+        let mut want = serde_json::Map::new();
+        for (k, v) in auth_fields {
+            want.insert(k.to_owned(), Value::String(v.to_owned()));
+        }
+        want.insert(d.to_owned(), Value::String(data));
+        if let Some(ts) = expected_topics(&topics, list) {
+            want.insert(t.to_owned(), ts);
+        }
+        prop_assert_eq!(map, want);
+    }
+
+    #[test]
+    fn csrpsk_topics_never_leak_into_the_next_message(
+        key in KEY,
+        batch in prop::collection::vec((data(), topics()), 1..6),
+        form in form(),
+    ) {
+        let creds = creds(&key);
+        let mut auth = Csrpsk::new().with_form(form);
+        let t = if form == CsrpskForm::Full { "tags" } else { "t" };
+        let mut out = Vec::new();
+        for (data, topics) in batch {
+            out.clear();
+            let msg = Message::new(data).with_topics(topics.clone());
+            auth.encode_message(&creds, &msg, &mut out).expect("encodes");
+            let map = fields(&out)?;
+            prop_assert_eq!(map.get(t).cloned(), expected_topics(&topics, false));
+        }
+    }
+
+    #[test]
+    fn totp_round_trips(
+        data in prop::collection::vec(data().prop_map(|d| d.replace('\0', "")), 1..4),
+        topics in topics(),
+        now in 0u64..4_000_000_000,
+        window in 1u64..600,
+    ) {
+        let creds = Credentials::totp("89014103211118510720", "310150123456789").expect("valid");
+        let messages: Vec<Message> =
+            data.iter().map(|d| Message::new(d.clone()).with_topics(topics.clone())).collect();
+        let mut totp = Totp::with_clock(Box::new(FixedClock::new(now)))
+            .with_time_window(window)
+            .expect("valid");
+        let mut out = Vec::new();
+        totp.encode_messages(&creds, &messages, &mut out).expect("encodes");
+
+        let otp = hologram_auth::hotp(b"310150123456789", now / window);
+        let head = format!("C89014103211118510720 {now} {otp} ");
+        prop_assert!(out.starts_with(head.as_bytes()));
+        let body = &out[head.len()..];
+        prop_assert_eq!(body.last(), Some(&0u8));
+        let fields: Vec<&[u8]> = body[..body.len() - 1].split(|&b| b == 0).collect();
+        // Every field ends with NUL, so the split leaves one empty tail.
+        prop_assert_eq!(fields.last(), Some(&&b""[..]));
+        let mut want: Vec<Vec<u8>> = topics.iter().map(|t| format!("T{t}").into_bytes()).collect();
+        want.extend(data.iter().map(|d| format!("B{d}").into_bytes()));
+        prop_assert_eq!(&fields[..fields.len() - 1], &want[..]);
+    }
+
+    #[test]
+    fn totp_rejects_nul_without_taking_the_window(
+        pre in data(), post in data(), topics in topics(), now in 0u64..4_000_000_000
+    ) {
+        let creds = Credentials::totp("42", "abc").expect("valid");
+        let mut totp = Totp::with_clock(Box::new(FixedClock::new(now)));
+        let mut out = Vec::new();
+        let bad = Message::new(format!("{pre}\0{post}")).with_topics(topics.clone());
+        let err = totp.encode_message(&creds, &bad, &mut out).expect_err("NUL");
+        let is_data_unframeable =
+            matches!(err, AuthError::Unframeable { field: "data", .. });
+        prop_assert!(is_data_unframeable, "{:?}", err);
+        prop_assert!(out.is_empty());
+        prop_assert_eq!(totp.last_counter(), None);
+        let good = Message::new(pre.replace('\0', "")).with_topics(topics);
+        prop_assert!(totp.encode_message(&creds, &good, &mut out).is_ok());
+    }
+}
