@@ -304,6 +304,7 @@ pub struct Hologram {
 }
 
 /// What delivering one encoded payload gave.
+#[derive(Clone)]
 enum Outcome {
     /// A final answer: the message leaves the outbox.
     Final(Delivery),
@@ -487,7 +488,7 @@ impl Hologram {
             return Ok(Receipt::new(sequence, Delivery::Queued { reason: None }));
         }
         if self.auth.capabilities().time_based {
-            self.encode_timed(msg)?;
+            self.encode_timed(std::slice::from_ref(msg))?;
         }
         match self.deliver() {
             Outcome::Retry(Some(e)) if !e.is_network_failure() => {
@@ -546,14 +547,15 @@ impl Hologram {
         }
     }
 
-    /// Encodes with a time-based authenticator, waiting for the next clock
-    /// window when the current one was used (so no message is lost).
-    fn encode_timed(&mut self, msg: &Message) -> Result<(), Error> {
+    /// Encodes a prefix of `msgs` with a time-based authenticator, waiting
+    /// for the next clock window when the current one was used (so no
+    /// message is lost). Returns how many messages the payload holds.
+    fn encode_timed(&mut self, msgs: &[Message]) -> Result<usize, Error> {
         for _ in 0..2 {
             self.payload.clear();
             match self
                 .auth
-                .encode_message(&self.credentials, msg, &mut self.payload)
+                .encode_batch(&self.credentials, msgs, &mut self.payload)
             {
                 Err(AuthError::WindowUsed { retry_after }) if retry_after <= MAX_WINDOW_WAIT => {
                     log::info!(target: "Auth", "waiting {retry_after:?} for the next one-time-password window");
@@ -639,13 +641,16 @@ impl Hologram {
             .collect())
     }
 
+    /// For time-based authenticators: one payload per clock window, each
+    /// carrying as many queued messages as the authenticator can frame.
     fn flush_one_by_one(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
+        let msgs: Vec<Message> = batch.iter().map(|q| q.message.clone()).collect();
         let mut outcomes = Vec::with_capacity(batch.len());
-        for q in batch {
-            self.encode_timed(&q.message)?;
+        while outcomes.len() < msgs.len() {
+            let taken = self.encode_timed(&msgs[outcomes.len()..])?.max(1);
             let outcome = self.deliver();
             let failed = matches!(outcome, Outcome::Retry(_));
-            outcomes.push(outcome);
+            outcomes.extend(std::iter::repeat_n(outcome, taken));
             if failed {
                 break;
             }

@@ -452,3 +452,38 @@ fn debug_output_shows_no_secret() {
     let dbg = format!("{sdk:?}");
     assert!(!dbg.contains("SeCr") && !dbg.contains("PRIVATE"), "{dbg}");
 }
+
+#[test]
+fn totp_flush_packs_queued_messages_under_one_password() {
+    use hologram_auth::{FixedClock, Totp};
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let clock = FixedClock::new(1_700_000_000);
+    let c = clock.clone();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .transport("cloud")
+        .authentication_with("totp", move |_| {
+            Ok(Box::new(Totp::with_clock(Box::new(c.clone()))))
+        })
+        .build()
+        .unwrap();
+    for m in ["one", "two", "three"] {
+        assert!(sdk.send_message(m, &["t1"]).unwrap().is_queued());
+    }
+    let receipts = sdk.connect().unwrap();
+    assert_eq!(receipts.len(), 3);
+    assert!(receipts.iter().all(|r| r.is_delivered()));
+    let sent: Vec<Vec<u8>> = wire.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1, "one payload, one password, three messages");
+    let text = String::from_utf8_lossy(&sent[0]);
+    assert!(text.starts_with("C123456 1700000000 "), "{text}");
+    assert!(text.ends_with("Tt1\0Bone\0Btwo\0Bthree\0\0"), "{text:?}");
+    // The window is used: the next message waits for the next window,
+    // which the test clock provides at once.
+    clock.advance(30);
+    assert!(sdk.send_message("four", &["t1"]).unwrap().is_delivered());
+    assert_eq!(wire.sent.lock().unwrap().len(), 2);
+}

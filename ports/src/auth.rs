@@ -124,6 +124,23 @@ pub trait Authenticator: Send {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError>;
 
+    /// Encodes a non-empty prefix of `msgs` into one payload and returns how
+    /// many messages it took (0 only for an empty slice). The default takes
+    /// one; a time-based authenticator that can frame several messages under
+    /// one one-time password takes as many as it can, so a flush does not
+    /// wait a clock window per message.
+    fn encode_batch(
+        &mut self,
+        creds: &Credentials,
+        msgs: &[Message],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, AuthError> {
+        match msgs.first() {
+            Some(msg) => self.encode_message(creds, msg, out).map(|()| 1),
+            None => Ok(0),
+        }
+    }
+
     /// Encodes one SMS.
     fn encode_sms(
         &mut self,
@@ -150,6 +167,14 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         (**self).encode_message(creds, msg, out)
+    }
+    fn encode_batch(
+        &mut self,
+        creds: &Credentials,
+        msgs: &[Message],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, AuthError> {
+        (**self).encode_batch(creds, msgs, out)
     }
     fn encode_sms(
         &mut self,

@@ -412,6 +412,21 @@ impl Authenticator for Totp {
         self.encode_messages(creds, std::slice::from_ref(msg), out)
     }
 
+    /// Frames the leading messages that share the first one's topics under
+    /// one one-time password (see [`Totp::batch_len`]).
+    fn encode_batch(
+        &mut self,
+        creds: &Credentials,
+        msgs: &[Message],
+        out: &mut Vec<u8>,
+    ) -> Result<usize, AuthError> {
+        let n = Self::batch_len(msgs);
+        if n == 0 {
+            return Ok(0);
+        }
+        self.encode_messages(creds, &msgs[..n], out).map(|()| n)
+    }
+
     /// Always [`AuthError::Unsupported`]: SMS goes with `csrpsk` only.
     fn encode_sms(
         &mut self,
