@@ -15,6 +15,7 @@ use crate::events::{EventBus, SubscriptionId};
 use crate::outbox::MemoryOutbox;
 use crate::receipt::{Delivery, Receipt};
 use crate::registry::{AuthMaker, NetworkMaker, Registry, TransportMaker};
+use crate::retry::{Jitter, RetryPolicy};
 use crate::Error;
 
 /// How many queued messages one flush round encodes and hands to the
@@ -63,6 +64,7 @@ pub struct HologramBuilder {
     registry: Option<Registry>,
     outbox: Option<Box<dyn Outbox>>,
     events: Option<Arc<EventBus>>,
+    retry: RetryPolicy,
 }
 
 impl Default for HologramBuilder {
@@ -78,6 +80,7 @@ impl Default for HologramBuilder {
             registry: None,
             outbox: None,
             events: None,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -189,6 +192,12 @@ impl HologramBuilder {
         self
     }
 
+    /// How failed deliveries are retried (default: [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Shares an existing event bus (default: a new one).
     pub fn event_bus(mut self, bus: Arc<EventBus>) -> Self {
         self.events = Some(bus);
@@ -261,6 +270,9 @@ impl HologramBuilder {
             payload: Vec::with_capacity(256),
             registry,
             log_target,
+            retry: self.retry,
+            jitter: Jitter::seeded(),
+            last_acknowledged: None,
         })
     }
 }
@@ -301,6 +313,9 @@ pub struct Hologram {
     payload: Vec<u8>,
     registry: Registry,
     log_target: &'static str,
+    retry: RetryPolicy,
+    jitter: Jitter,
+    last_acknowledged: Option<u64>,
 }
 
 /// What delivering one encoded payload gave.
@@ -537,14 +552,24 @@ impl Hologram {
         self.events.broadcast(Event::MessageBuffered);
     }
 
-    fn report(&self, sequence: u64, delivery: &Delivery) {
+    fn report(&mut self, sequence: u64, delivery: &Delivery) {
         match delivery {
             Delivery::Refused { code } => {
                 log::warn!(target: self.log_target, "message #{sequence} refused: {code}");
                 self.events.broadcast(Event::MessageRefused);
             }
-            _ => log::debug!(target: self.log_target, "message #{sequence} delivered"),
+            Delivery::Queued { .. } => {}
+            Delivery::Acknowledged { .. } | Delivery::Replied { .. } => {
+                self.last_acknowledged = self.last_acknowledged.max(Some(sequence));
+                log::debug!(target: self.log_target, "message #{sequence} delivered");
+            }
         }
+    }
+
+    /// The highest sequence number the cloud (or raw server) has answered
+    /// without refusal, in this run.
+    pub fn last_acknowledged(&self) -> Option<u64> {
+        self.last_acknowledged
     }
 
     /// Encodes a prefix of `msgs` with a time-based authenticator, waiting
@@ -569,21 +594,62 @@ impl Hologram {
         }))
     }
 
-    /// Sends `self.payload` and classifies the answer.
+    /// Sends `self.payload` and classifies the answer, retrying transport
+    /// failures and code 6 with backoff while the network is up. A payload
+    /// from a time-based authenticator is sent once: its one-time password
+    /// may already have reached the cloud, which refuses it a second time.
     fn deliver(&mut self) -> Outcome {
-        classify(self.transport.send(&self.payload))
+        let attempts = if self.auth.capabilities().time_based {
+            1
+        } else {
+            self.retry.attempts.max(1)
+        };
+        let mut attempt = 1;
+        loop {
+            let outcome = classify(self.transport.send(&self.payload));
+            match &outcome {
+                Outcome::Retry(Some(e)) if !e.is_network_failure() => return outcome,
+                Outcome::Retry(_) if attempt < attempts && self.network_up() => {
+                    self.pause(attempt);
+                    attempt += 1;
+                }
+                _ => return outcome,
+            }
+        }
+    }
+
+    fn pause(&mut self, attempt: u32) {
+        let wait = self.retry.backoff(attempt, self.jitter.next());
+        log::info!(target: self.log_target, "attempt {attempt} failed; trying again in {wait:?}");
+        std::thread::sleep(wait);
     }
 
     /// Sends what the outbox holds, oldest first, and returns a receipt per
-    /// message it tried. Messages the transport could not deliver stay
-    /// queued. Does nothing while the network is down.
+    /// message it tried, in sequence order. Messages that still fail after
+    /// the retry policy's attempts stay queued. Does nothing while the
+    /// network is down.
     pub fn flush(&mut self) -> Result<Vec<Receipt>, Error> {
         self.link_came_up.store(false, Ordering::Release);
         let mut receipts = Vec::new();
-        if self.outbox.is_empty() || !self.network_up() {
-            return Ok(receipts);
+        let mut attempt = 1;
+        while !self.outbox.is_empty() && self.network_up() {
+            let queued = self.flush_round(&mut receipts)?;
+            if queued.is_empty() || attempt >= self.retry.attempts || !self.network_up() {
+                receipts.extend(queued);
+                break;
+            }
+            self.pause(attempt);
+            attempt += 1;
         }
+        receipts.sort_by_key(Receipt::sequence);
+        Ok(receipts)
+    }
+
+    /// One pass over the outbox: final answers go into `receipts`; returns
+    /// the receipts of messages that stay queued.
+    fn flush_round(&mut self, receipts: &mut Vec<Receipt>) -> Result<Vec<Receipt>, Error> {
         let time_based = self.auth.capabilities().time_based;
+        let mut queued = Vec::new();
         let mut tried_up_to = 0;
         loop {
             let batch: Vec<Queued> = self
@@ -599,7 +665,6 @@ impl Hologram {
             } else {
                 self.flush_concurrently(&batch)?
             };
-            let mut stop = false;
             for (q, outcome) in batch.iter().zip(outcomes) {
                 match outcome {
                     Outcome::Final(delivery) => {
@@ -609,19 +674,20 @@ impl Hologram {
                         receipts.push(Receipt::new(q.sequence, delivery));
                     }
                     Outcome::Retry(reason) => {
-                        stop = true;
                         if let Some(e) = &reason {
                             log::warn!(target: self.log_target, "buffered message #{} still not sent: {e}", q.sequence);
                         }
-                        receipts.push(Receipt::new(q.sequence, Delivery::Queued { reason }));
+                        queued.push(Receipt::new(q.sequence, Delivery::Queued { reason }));
                     }
                 }
             }
-            if stop || !self.network_up() {
+            // Later chunks wait for the next round when this one had
+            // failures: the network is likely gone again.
+            if !queued.is_empty() || !self.network_up() {
                 break;
             }
         }
-        Ok(receipts)
+        Ok(queued)
     }
 
     fn flush_concurrently(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {

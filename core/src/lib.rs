@@ -34,6 +34,7 @@ pub mod logging;
 mod outbox;
 mod receipt;
 mod registry;
+mod retry;
 
 pub use error::Error;
 pub use events::{EventBus, SubscriptionId};
@@ -43,6 +44,7 @@ pub use receipt::{Delivery, Receipt};
 pub use registry::{
     AdapterEntry, AuthMaker, NetworkMaker, Origin, Registry, RegistryError, TransportMaker,
 };
+pub use retry::RetryPolicy;
 
 pub use hologram_ports::{
     AdapterConfig, AdapterContext, AdapterError, AdapterKind, AuthCapabilities, AuthError,

@@ -8,7 +8,7 @@ use hologram::{
     AdapterContext, AdapterError, AdapterKind, AuthCapabilities, AuthError, Authenticator,
     Credentials, Delivery, Endpoint, Error, Event, EventSink, Hologram, Message,
     NetworkCapabilities, NetworkError, NetworkInterface, Origin, Registry, RegistryError, Reply,
-    ResultCode, Sms, Transport, TransportCapabilities, TransportError, TransportExt,
+    ResultCode, RetryPolicy, Sms, Transport, TransportCapabilities, TransportError, TransportExt,
 };
 use hologram_ports::AdapterDescriptor;
 
@@ -179,6 +179,7 @@ fn rig(transport: &str, link_up: bool) -> Rig {
         .network("link")
         .transport(transport)
         .authentication("plain")
+        .retry(RetryPolicy::NONE)
         .build()
         .unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -486,4 +487,81 @@ fn totp_flush_packs_queued_messages_under_one_password() {
     clock.advance(30);
     assert!(sdk.send_message("four", &["t1"]).unwrap().is_delivered());
     assert_eq!(wire.sent.lock().unwrap().len(), 2);
+}
+
+fn quick_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy {
+        attempts,
+        initial_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(2),
+    }
+}
+
+#[test]
+fn transport_failures_and_code_6_are_retried_then_delivered() {
+    let up = Arc::new(Mutex::new(true));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .authentication("plain")
+        .retry(quick_retries(3))
+        .build()
+        .unwrap();
+    wire.script.lock().unwrap().extend([
+        Err(TransportError::Refused {
+            endpoint: "x:1".into(),
+        }),
+        Ok(Reply {
+            bytes: b"[6,0]".to_vec(),
+            code: Some(ResultCode::CloudInternal),
+        }),
+    ]);
+    let receipt = sdk
+        .send_message("third time lucky", &[] as &[&str])
+        .unwrap();
+    assert!(receipt.is_delivered(), "{receipt}");
+    assert_eq!(sdk.last_acknowledged(), Some(receipt.sequence()));
+    assert!(
+        wire.script.lock().unwrap().is_empty(),
+        "both failures consumed"
+    );
+}
+
+#[test]
+fn final_codes_are_not_retried_and_exhausted_retries_keep_the_message() {
+    let up = Arc::new(Mutex::new(true));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .authentication("plain")
+        .retry(quick_retries(2))
+        .build()
+        .unwrap();
+    let code = |c: i64| {
+        Ok(Reply {
+            bytes: format!("[{c},0]").into_bytes(),
+            code: Some(ResultCode::from_code(c)),
+        })
+    };
+    wire.script
+        .lock()
+        .unwrap()
+        .extend([code(8), code(6), code(6), code(6), code(6)]);
+    let refused = sdk.send_message("bad", &[] as &[&str]).unwrap();
+    assert_eq!(refused.result_code(), Some(ResultCode::BadTopic));
+    assert_eq!(sdk.last_acknowledged(), None);
+    let kept = sdk.send_message("cloud trouble", &[] as &[&str]).unwrap();
+    assert!(kept.is_queued());
+    assert_eq!(sdk.pending(), 1);
+    // Two more 6s: the flush's two attempts fail too; it stays queued.
+    let receipts = sdk.flush().unwrap();
+    assert_eq!(receipts.len(), 1);
+    assert!(receipts[0].is_queued());
+    // The cloud recovers.
+    let receipts = sdk.flush().unwrap();
+    assert!(receipts[0].is_delivered());
+    assert_eq!(sdk.pending(), 0);
+    assert_eq!(sdk.last_acknowledged(), Some(kept.sequence()));
 }
