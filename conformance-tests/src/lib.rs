@@ -1,2 +1,106 @@
-//! The conformance kit: one public check per rule of each port contract of the Hologram SDK.
-#![deny(missing_docs, missing_debug_implementations)]
+//! The conformance kit: one public check per rule of each port contract of
+//! the Hologram SDK.
+//!
+//! Anyone who writes an adapter or a plugin runs the same checks the
+//! built-in adapters pass. Each check tests one rule, takes a factory that
+//! builds a fresh adapter (so every check starts clean and gets its own
+//! [`RecordingSink`]), and returns an [`Outcome`] or panics with
+//! `[rule.id] expected ...; got ...`.
+//!
+//! | port | checks | suite | macro |
+//! |---|---|---|---|
+//! | [`NetworkInterface`](hologram_ports::NetworkInterface) | [`network`] | [`run_network_suite`] | [`network_tests!`] |
+//! | [`Transport`](hologram_ports::Transport) | [`transport`] | [`run_transport_suite`] | [`transport_tests!`] |
+//! | [`Authenticator`](hologram_ports::Authenticator) | [`auth`] | [`run_auth_suite`] | [`auth_tests!`] |
+//! | [`EventSink`](hologram_ports::EventSink) | [`sink`] | [`run_sink_suite`] | [`sink_tests!`] |
+//!
+//! The factories:
+//!
+//! - network: `Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>`, plus
+//!   [`NetworkSuite`] saying whether `connect` can succeed on this machine;
+//! - transport: `Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>`;
+//!   the endpoint is the kit's own [`server::LoopbackServer`] on `127.0.0.1`;
+//! - auth: [`AuthUnderTest::csrpsk`]`(Fn() -> A)` or
+//!   [`AuthUnderTest::totp`]`(Fn(unix_time, window) -> A)`, `A: Authenticator + Debug`;
+//! - sink: `Fn() -> Arc<dyn ObservableSink>`.
+//!
+//! The checks branch on the capabilities the adapter declares, never on its
+//! name. The kit depends on `hologram-ports` only.
+//!
+//! # An adapter's `tests/conformance.rs`
+//!
+//! ```
+//! use std::sync::Arc;
+//! use hologram_ports::{Event, EventSink, NetworkCapabilities, NetworkError, NetworkInterface};
+//!
+//! /// A tiny adapter: a link that comes up on demand.
+//! #[derive(Debug)]
+//! struct Loop { events: Arc<dyn EventSink>, up: bool }
+//!
+//! impl NetworkInterface for Loop {
+//!     fn capabilities(&self) -> NetworkCapabilities { NetworkCapabilities::NONE }
+//!     fn connect(&mut self) -> Result<(), NetworkError> {
+//!         if !self.up {
+//!             self.up = true;
+//!             self.events.emit(&Event::NetworkConnected);
+//!         }
+//!         Ok(())
+//!     }
+//!     fn disconnect(&mut self) -> Result<(), NetworkError> {
+//!         if self.up {
+//!             self.up = false;
+//!             self.events.emit(&Event::NetworkDisconnected);
+//!         }
+//!         Ok(())
+//!     }
+//!     fn is_connected(&self) -> bool { self.up }
+//! }
+//!
+//! fn make(events: Arc<dyn EventSink>) -> Box<dyn NetworkInterface> {
+//!     Box::new(Loop { events, up: false })
+//! }
+//!
+//! // One #[test] per rule:
+//! hologram_conformance::network_tests!(make, can_connect = true);
+//!
+//! // Or the whole list in one call, with a report:
+//! # fn main() {
+//! let report = hologram_conformance::run_network_suite(make, hologram_conformance::NetworkSuite::new(true));
+//! assert_eq!(report.passed().count(), 7, "{report}");
+//! # }
+//! ```
+//!
+//! `docs/conformance.md` in the repository walks through each port.
+#![deny(missing_docs, missing_debug_implementations, unsafe_code)]
+
+pub mod auth;
+pub mod macros;
+pub mod network;
+pub mod report;
+pub mod server;
+pub mod sink;
+pub mod transport;
+pub mod vectors;
+
+pub use auth::{
+    check_auth_deterministic, check_auth_no_secret_leak, check_auth_one_use_per_window,
+    check_auth_reference_vectors, check_auth_rejects_bad_input, run_auth_suite, AuthForm,
+    AuthUnderTest,
+};
+pub use network::{
+    check_network_calls_after_failure, check_network_connect_then_connected,
+    check_network_disconnect_idempotent, check_network_errors_typed,
+    check_network_events_in_order_once, check_network_reconnect_events,
+    check_network_unsupported_queries, run_network_suite, NetworkSuite,
+};
+pub use report::{Outcome, Report, RuleOutcome};
+pub use sink::{
+    check_sink_no_loss, check_sink_order, check_sink_reentrancy, run_sink_suite, EventCallback,
+    ObservableSink, RecordingSink,
+};
+pub use transport::{
+    check_transport_batch_order, check_transport_calls_after_failure, check_transport_closed,
+    check_transport_connect_timeout, check_transport_delivers_exact_bytes, check_transport_events,
+    check_transport_missing_endpoint, check_transport_read_timeout, check_transport_refused,
+    check_transport_returns_reply, check_transport_write_timeout, run_transport_suite, KitTimeouts,
+};

@@ -1,0 +1,322 @@
+//! Registered devices: which keys the simulator accepts, and TOTP
+//! verification.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use hologram_ports::{CredentialError, CredentialField, Credentials, ResultCode};
+use serde_json::Value;
+
+use super::hotp;
+use super::protocol::{DeviceKey, Rejection, TotpRequest};
+use crate::error::DevicesFileError;
+
+/// One device the simulator knows.
+///
+/// `Debug` shows no key.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Device {
+    /// A device that authenticates with its 8-character device key (or, in
+    /// the seed-era form, with the cloud id + cloud key that make it up).
+    DeviceKey(DeviceKey),
+    /// A device that authenticates with TOTP.
+    Totp {
+        /// The device id (SIM number).
+        device_id: String,
+        /// The private key. A secret.
+        private_key: String,
+    },
+}
+
+impl Device {
+    /// A device with an 8-character device key.
+    pub fn devicekey(key: &str) -> Result<Self, CredentialError> {
+        DeviceKey::new(key).map(Device::DeviceKey)
+    }
+
+    /// A device with a 4-character cloud id and 4-character cloud key.
+    pub fn cloud_pair(cloud_id: &str, cloud_key: &str) -> Result<Self, CredentialError> {
+        DeviceKey::from_pair(cloud_id, cloud_key).map(Device::DeviceKey)
+    }
+
+    /// A TOTP device: its device id and private key, both non-empty
+    /// printable ASCII without spaces, quotes or backslashes.
+    pub fn totp(device_id: &str, private_key: &str) -> Result<Self, CredentialError> {
+        for (field, value) in [
+            (CredentialField::DeviceId, device_id),
+            (CredentialField::PrivateKey, private_key),
+        ] {
+            if value.is_empty() {
+                return Err(CredentialError::Missing { field });
+            }
+        }
+        Credentials::totp(device_id, private_key)?;
+        Ok(Device::Totp {
+            device_id: device_id.to_owned(),
+            private_key: private_key.to_owned(),
+        })
+    }
+}
+
+impl FromStr for Device {
+    type Err = CredentialError;
+
+    /// The command-line form: `DEVICEKEY` (8 characters), `CLOUDID:CLOUDKEY`
+    /// (4 + `:` + 4) or `totp:DEVICE_ID:PRIVATE_KEY`. Errors name the field,
+    /// never the value.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(rest) = s.strip_prefix("totp:") {
+            let (id, key) = rest.split_once(':').ok_or(CredentialError::Missing {
+                field: CredentialField::PrivateKey,
+            })?;
+            return Device::totp(id, key);
+        }
+        match s.split_once(':') {
+            Some((id, key)) if s.chars().count() == 9 && id.chars().count() == 4 => {
+                Device::cloud_pair(id, key)
+            }
+            _ => Device::devicekey(s),
+        }
+    }
+}
+
+impl fmt::Debug for Device {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Device::DeviceKey(key) => f.debug_tuple("DeviceKey").field(key).finish(),
+            Device::Totp { device_id, .. } => f
+                .debug_struct("Totp")
+                .field("device_id", device_id)
+                .field("private_key", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// The devices the simulator accepts, and the TOTP counters already used.
+///
+/// An empty registry accepts any well-formed device key. Once any device is
+/// registered, only registered devices are accepted, in every form. TOTP
+/// always needs the device registered, since verifying the OTP needs its
+/// private key.
+#[derive(Clone, Default)]
+pub struct DeviceRegistry {
+    keys: HashSet<DeviceKey>,
+    totp: HashMap<String, Vec<u8>>,
+    used_counters: HashMap<String, BTreeSet<u64>>,
+}
+
+impl fmt::Debug for DeviceRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceRegistry")
+            .field("device_keys", &self.keys.len())
+            .field("totp_devices", &self.totp.len())
+            .finish()
+    }
+}
+
+impl DeviceRegistry {
+    /// No device: any well-formed device key is accepted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a device (again: no change).
+    pub fn register(&mut self, device: Device) {
+        match device {
+            Device::DeviceKey(key) => {
+                self.keys.insert(key);
+            }
+            Device::Totp {
+                device_id,
+                private_key,
+            } => {
+                self.totp.insert(device_id, private_key.into_bytes());
+            }
+        }
+    }
+
+    /// Adds the devices of `other`.
+    pub fn merge(&mut self, other: DeviceRegistry) {
+        self.keys.extend(other.keys);
+        self.totp.extend(other.totp);
+    }
+
+    /// How many devices are registered.
+    pub fn len(&self) -> usize {
+        self.keys.len() + self.totp.len()
+    }
+
+    /// Whether no device is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads a devices file (HJSON):
+    ///
+    /// ```text
+    /// {
+    ///   devices: [
+    ///     { devicekey: "12345678" }
+    ///     { cloud_id: "abcd", cloud_key: "wxyz" }
+    ///     { device_id: "42", private_key: "abc" }
+    ///   ]
+    /// }
+    /// ```
+    pub fn load(path: &Path) -> Result<Self, DevicesFileError> {
+        let source = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| DevicesFileError {
+            source_name: source.clone(),
+            problem: format!("cannot be read: {e}"),
+        })?;
+        Self::from_hjson(&text).map_err(|mut e| {
+            e.source_name = source;
+            e
+        })
+    }
+
+    /// Parses the text of a devices file; see [`load`](Self::load). Errors
+    /// name the entry and the field, never a key.
+    ///
+    /// ```
+    /// use hologram_sim::cloud::DeviceRegistry;
+    /// let reg = DeviceRegistry::from_hjson("{ devices: [ { devicekey: \"12345678\" } ] }").unwrap();
+    /// assert_eq!(reg.len(), 1);
+    /// let err = DeviceRegistry::from_hjson("{ devices: [ { devicekey: \"1234\" } ] }").unwrap_err();
+    /// assert!(err.to_string().contains("entry 1"));
+    /// ```
+    pub fn from_hjson(text: &str) -> Result<Self, DevicesFileError> {
+        let fail = |problem: String| DevicesFileError {
+            source_name: "devices file".to_owned(),
+            problem,
+        };
+        let value: Value = deser_hjson::from_str(text).map_err(|e| fail(hjson_problem(&e)))?;
+        let Value::Object(top) = value else {
+            return Err(fail("the top level is not an object".to_owned()));
+        };
+        if let Some(key) = top.keys().find(|k| *k != "devices") {
+            return Err(fail(format!(
+                "unknown top-level key {key:?}; the only key is \"devices\""
+            )));
+        }
+        let Some(Value::Array(entries)) = top.get("devices") else {
+            return Err(fail("\"devices\" is missing or not a list".to_owned()));
+        };
+        let mut registry = DeviceRegistry::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let device = device_entry(entry).map_err(|p| fail(format!("entry {}: {p}", i + 1)))?;
+            registry.register(device);
+        }
+        Ok(registry)
+    }
+
+    /// Checks a device key against the registry.
+    pub fn authorize_key(&self, key: &DeviceKey) -> Result<(), Rejection> {
+        if self.is_empty() || self.keys.contains(key) {
+            Ok(())
+        } else {
+            Err(Rejection::new(
+                ResultCode::BadAuth,
+                format!("device {} is not registered", key.redacted()),
+            ))
+        }
+    }
+
+    /// Verifies a TOTP request at unix time `now` with a window of `window`
+    /// seconds: the device must be registered, its time within one window of
+    /// `now`, its OTP the HOTP of `time / window` under its private key, and
+    /// that counter not used before by that device. On success the counter
+    /// is used up.
+    pub fn verify_totp(
+        &mut self,
+        request: &TotpRequest,
+        now: u64,
+        window: u64,
+    ) -> Result<(), Rejection> {
+        let bad = |reason: &str| Err(Rejection::new(ResultCode::BadAuth, reason));
+        let Some(key) = self.totp.get(&request.device_id) else {
+            return bad("TOTP device is not registered");
+        };
+        let window = window.max(1);
+        let counter = request.time / window;
+        let current = now / window;
+        if counter.abs_diff(current) > 1 {
+            return bad("TOTP time is more than one window away from the simulator's clock");
+        }
+        if hotp::hotp(key, counter) != request.otp {
+            return bad("TOTP one-time password does not match");
+        }
+        let used = self
+            .used_counters
+            .entry(request.device_id.clone())
+            .or_default();
+        // Counters older than the acceptance range can never come back.
+        while used.first().is_some_and(|&c| c + 1 < current) {
+            used.pop_first();
+        }
+        if !used.insert(counter) {
+            return bad("TOTP counter already used by this device");
+        }
+        Ok(())
+    }
+}
+
+fn hjson_problem(e: &deser_hjson::Error) -> String {
+    // Never echo the text near the error: it may hold a key.
+    match e {
+        deser_hjson::Error::Syntax {
+            line, col, code, ..
+        } => format!("HJSON syntax error at line {line}, column {col} ({code:?})"),
+        deser_hjson::Error::Serde { line, col, .. } => {
+            format!("invalid HJSON at line {line}, column {col}")
+        }
+        _ => "not valid HJSON".to_owned(),
+    }
+}
+
+const ENTRY_FIELDS: [&str; 5] = [
+    "devicekey",
+    "cloud_id",
+    "cloud_key",
+    "device_id",
+    "private_key",
+];
+
+fn device_entry(entry: &Value) -> Result<Device, String> {
+    let Value::Object(map) = entry else {
+        return Err("not an object".to_owned());
+    };
+    if let Some(key) = map.keys().find(|k| !ENTRY_FIELDS.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown field {key:?}; known fields: {}",
+            ENTRY_FIELDS.join(", ")
+        ));
+    }
+    let mut fields = HashMap::new();
+    for (name, value) in map {
+        let Value::String(s) = value else {
+            return Err(format!("{name} must be a quoted string"));
+        };
+        fields.insert(name.as_str(), s.as_str());
+    }
+    let has = |f: &str| fields.contains_key(f);
+    let get = |f: &str| fields.get(f).copied().unwrap_or_default();
+    let result = match (
+        has("devicekey"),
+        has("cloud_id") || has("cloud_key"),
+        has("device_id") || has("private_key"),
+    ) {
+        (true, false, false) => Device::devicekey(get("devicekey")),
+        (false, true, false) => Device::cloud_pair(get("cloud_id"), get("cloud_key")),
+        (false, false, true) => Device::totp(get("device_id"), get("private_key")),
+        _ => {
+            return Err(
+                "give exactly one of: devicekey; cloud_id + cloud_key; device_id + private_key"
+                    .to_owned(),
+            )
+        }
+    };
+    result.map_err(|e| e.to_string())
+}

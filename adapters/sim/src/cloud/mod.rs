@@ -1,0 +1,674 @@
+//! The cloud simulator: a server speaking the Hologram socket API on `mio`.
+//!
+//! Start one in-process for a test on an ephemeral loopback port, send it
+//! what a device sends, and read what it recorded:
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::time::Duration;
+//! use hologram_sim::cloud::CloudSim;
+//!
+//! let sim = CloudSim::builder().start().unwrap();
+//! let mut socket = std::net::TcpStream::connect(sim.addr()).unwrap();
+//! socket.write_all(b"{\"k\": \"12345678\", \"d\": \"hello\", \"t\": [\"t1\"]}\r\r").unwrap();
+//! let mut reply = String::new();
+//! socket.read_to_string(&mut reply).unwrap();
+//! assert_eq!(reply, "[0,0]");
+//! assert!(sim.wait_for_messages(1, Duration::from_secs(10)));
+//! let message = &sim.messages()[0];
+//! assert_eq!(message.data, "hello");
+//! assert_eq!(message.topics, ["t1"]);
+//! assert_eq!(message.device, "1234****");
+//! ```
+//!
+//! Standalone (`hologram cloud-sim --port 9999`), the command-line tool
+//! calls [`serve`] or [`CloudSim::run`], printing each record with
+//! [`Record::to_json_line`].
+//!
+//! # Behaviour
+//!
+//! - Each connection carries one request (see [`protocol`] for the framing
+//!   and for which code each malformed request gets). The simulator answers
+//!   exactly `[<code>,0]`, closes its write side, discards what the client
+//!   still sends for up to a second (so a late `\r\r` does not reset the
+//!   connection), and closes.
+//! - Accepted messages and SMS are answered `[0,0]` and recorded. The real
+//!   cloud answers an SMS like a message; the simulator answers `[0,0]`.
+//! - By default any well-formed device key is accepted. With registered
+//!   devices ([`CloudSimBuilder::device`], [`CloudSimBuilder::devices_file`],
+//!   [`CloudSimHandle::register_device`]) only those are (code 3 otherwise).
+//!   TOTP requests are verified against registered device ids and private
+//!   keys, within one time window of the simulator's [`Clock`], and a counter
+//!   a device already used is refused (code 3).
+//! - A connection that sends nothing for the idle timeout (default 5 s), or
+//!   whose request is not complete within 12 idle timeouts, is closed
+//!   without an answer. A request over the size limit (default
+//!   64 KiB) is answered 2. Beyond the connection limit (default 1024) new
+//!   connections are closed at once.
+//! - Knobs for tests ([`CloudSimHandle::push_fault`]): answer the next N
+//!   requests with a given code, delay their answer, or close without one.
+//!
+//! Records name a device by its cloud id followed by `****` (the first four
+//! characters of its device key, which are not secret) or, for TOTP, by its
+//! device id. No key, private key or OTP is recorded, logged or shown by
+//! `Debug`. Logs use the target `CloudSim`.
+
+pub mod devices;
+pub mod hotp;
+pub mod protocol;
+mod server;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hologram_ports::ResultCode;
+
+pub use devices::{Device, DeviceRegistry};
+pub use protocol::AuthForm;
+
+use crate::error::CloudSimError;
+
+/// The default idle timeout: a connection that sends nothing for this long
+/// is closed.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default limit on open connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The default limit on one request's size, in bytes.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// The default TOTP time window, in seconds.
+pub const DEFAULT_TIME_WINDOW: u64 = 30;
+/// The default number of records kept (the oldest go first).
+pub const DEFAULT_RECORD_LIMIT: usize = 100_000;
+
+/// The simulator's clock, for TOTP verification: unix time in seconds.
+/// Any `Fn() -> u64` is one, so a test can fix the time.
+pub trait Clock: Send + Sync {
+    /// The current unix time, in seconds.
+    fn unix_time(&self) -> u64;
+}
+
+impl<F: Fn() -> u64 + Send + Sync> Clock for F {
+    fn unix_time(&self) -> u64 {
+        self()
+    }
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn unix_time(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+}
+
+/// A misbehaviour for the next requests, see [`CloudSimHandle::push_fault`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this code without checking or recording the request.
+    Answer(ResultCode),
+    /// Check and record the request as usual, but answer only after this long.
+    Delay(Duration),
+    /// Read the request, then close without answering or recording it.
+    CloseWithoutAnswer,
+}
+
+/// A message the simulator accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// Order of acceptance among all records, from 1.
+    pub id: u64,
+    /// The device: `<cloud id>****` for the key forms, the device id for TOTP.
+    pub device: String,
+    /// The wire form it came in.
+    pub auth: AuthForm,
+    /// Its topics, in order.
+    pub topics: Vec<String>,
+    /// Its data. A TOTP request with several `B` fields gives one record per field.
+    pub data: String,
+    /// The `m` metadata field, if any.
+    pub metadata: Option<String>,
+    /// When it was accepted.
+    pub received_at: SystemTime,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// An SMS the simulator accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsRecord {
+    /// Order of acceptance among all records, from 1.
+    pub id: u64,
+    /// The sender: `<cloud id>****`.
+    pub device: String,
+    /// The destination number, with its `+`.
+    pub destination: String,
+    /// The text.
+    pub text: String,
+    /// When it was accepted.
+    pub received_at: SystemTime,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// Something the simulator accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// A message.
+    Message(MessageRecord),
+    /// An SMS.
+    Sms(SmsRecord),
+}
+
+fn unix_seconds(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
+}
+
+impl Record {
+    /// Its id: order of acceptance, from 1.
+    pub fn id(&self) -> u64 {
+        match self {
+            Record::Message(m) => m.id,
+            Record::Sms(s) => s.id,
+        }
+    }
+
+    /// The record as one line of JSON (no newline), as the standalone
+    /// simulator prints it:
+    /// `{"type":"message","id":1,"device":"1234****","auth":"k","topics":["t1"],"data":"hi","metadata":null,"time":1700000000.123,"peer":"127.0.0.1:40000"}`
+    /// or `{"type":"sms","id":2,"device":"1234****","destination":"+1...","text":"...","time":...,"peer":"..."}`.
+    pub fn to_json_line(&self) -> String {
+        let value = match self {
+            Record::Message(m) => serde_json::json!({
+                "type": "message",
+                "id": m.id,
+                "device": m.device,
+                "auth": m.auth.as_str(),
+                "topics": m.topics,
+                "data": m.data,
+                "metadata": m.metadata,
+                "time": unix_seconds(m.received_at),
+                "peer": m.peer.to_string(),
+            }),
+            Record::Sms(s) => serde_json::json!({
+                "type": "sms",
+                "id": s.id,
+                "device": s.device,
+                "destination": s.destination,
+                "text": s.text,
+                "time": unix_seconds(s.received_at),
+                "peer": s.peer.to_string(),
+            }),
+        };
+        value.to_string()
+    }
+}
+
+/// Counts of what the simulator did since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CloudSimStats {
+    /// Connections accepted.
+    pub connections: u64,
+    /// Connections closed at once because the connection limit was reached.
+    pub refused_connections: u64,
+    /// Requests read (complete, cut at EOF, or over the size limit).
+    pub requests: u64,
+    /// Requests accepted (answered `[0,0]` and recorded).
+    pub accepted: u64,
+    /// Requests refused with a code.
+    pub rejected: u64,
+    /// Requests a fault knob answered, delayed or dropped.
+    pub faulted: u64,
+    /// Connections closed by the idle timeout or the request time limit.
+    pub idle_closed: u64,
+}
+
+pub(crate) struct State {
+    records: VecDeque<Record>,
+    record_limit: usize,
+    next_id: u64,
+    messages_total: u64,
+    sms_total: u64,
+    faults: VecDeque<(Fault, u32)>,
+    pub(crate) registry: DeviceRegistry,
+    pub(crate) stats: CloudSimStats,
+}
+
+impl State {
+    fn take_fault(&mut self) -> Option<Fault> {
+        let (fault, left) = self.faults.front_mut()?;
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            self.faults.pop_front();
+        }
+        Some(fault)
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn push(&mut self, record: Record) {
+        match record {
+            Record::Message(_) => self.messages_total += 1,
+            Record::Sms(_) => self.sms_total += 1,
+        }
+        if self.records.len() >= self.record_limit {
+            self.records.pop_front();
+        }
+        self.records.push_back(record);
+    }
+}
+
+/// The state the event loop and the handles share.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait_until(&self, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        loop {
+            if done(&state) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// Settings of a cloud simulator; [`CloudSim::builder`] makes one.
+pub struct CloudSimBuilder {
+    addr: SocketAddr,
+    idle_timeout: Duration,
+    max_connections: usize,
+    max_request_bytes: usize,
+    time_window: u64,
+    clock: Arc<dyn Clock>,
+    registry: DeviceRegistry,
+    record_limit: usize,
+}
+
+impl fmt::Debug for CloudSimBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudSimBuilder")
+            .field("addr", &self.addr)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("max_request_bytes", &self.max_request_bytes)
+            .field("time_window", &self.time_window)
+            .field("registry", &self.registry)
+            .field("record_limit", &self.record_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for CloudSimBuilder {
+    fn default() -> Self {
+        CloudSimBuilder {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            time_window: DEFAULT_TIME_WINDOW,
+            clock: Arc::new(SystemClock),
+            registry: DeviceRegistry::new(),
+            record_limit: DEFAULT_RECORD_LIMIT,
+        }
+    }
+}
+
+impl CloudSimBuilder {
+    /// Where to listen (default `127.0.0.1:0`: an ephemeral loopback port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The port to listen on, keeping the address.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr.set_port(port);
+        self
+    }
+
+    /// How long a connection may stay silent before it is closed (at least 1 ms).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How many connections may be open at once (at least 1).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
+        self
+    }
+
+    /// The largest request, in bytes (at least 16); larger ones are answered 2.
+    pub fn max_request_bytes(mut self, max: usize) -> Self {
+        self.max_request_bytes = max.max(16);
+        self
+    }
+
+    /// The TOTP time window, in seconds (at least 1; default 30).
+    pub fn time_window(mut self, seconds: u64) -> Self {
+        self.time_window = seconds.max(1);
+        self
+    }
+
+    /// The clock TOTP requests are checked against (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Registers a device: from now on only registered devices are accepted.
+    pub fn device(mut self, device: Device) -> Self {
+        self.registry.register(device);
+        self
+    }
+
+    /// Registers devices.
+    pub fn devices(mut self, devices: impl IntoIterator<Item = Device>) -> Self {
+        for device in devices {
+            self.registry.register(device);
+        }
+        self
+    }
+
+    /// Registers the devices of an HJSON devices file (see [`DeviceRegistry::load`]).
+    pub fn devices_file(mut self, path: &Path) -> Result<Self, CloudSimError> {
+        self.registry.merge(DeviceRegistry::load(path)?);
+        Ok(self)
+    }
+
+    /// Uses this registry (replacing devices registered so far).
+    pub fn registry(mut self, registry: DeviceRegistry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// How many records to keep; beyond it the oldest are forgotten (at least 1).
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record_limit = limit.max(1);
+        self
+    }
+
+    /// Binds the listening socket, without serving yet.
+    pub fn bind(self) -> Result<CloudSim, CloudSimError> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                records: VecDeque::new(),
+                record_limit: self.record_limit,
+                next_id: 0,
+                messages_total: 0,
+                sms_total: 0,
+                faults: VecDeque::new(),
+                registry: self.registry,
+                stats: CloudSimStats::default(),
+            }),
+            changed: Condvar::new(),
+        });
+        let config = server::ServerConfig {
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+            max_request_bytes: self.max_request_bytes,
+            time_window: self.time_window,
+            clock: self.clock,
+        };
+        let server = server::Server::bind(self.addr, config, Arc::clone(&shared))?;
+        Ok(CloudSim { server, shared })
+    }
+
+    /// Binds and serves on a background thread.
+    pub fn start(self) -> Result<CloudSimHandle, CloudSimError> {
+        self.bind()?.spawn()
+    }
+}
+
+/// A cloud simulator bound to its address, not serving yet.
+pub struct CloudSim {
+    server: server::Server,
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for CloudSim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudSim")
+            .field("addr", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloudSim {
+    /// Settings with the defaults: `127.0.0.1`, an ephemeral port, no
+    /// registered device.
+    pub fn builder() -> CloudSimBuilder {
+        CloudSimBuilder::default()
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Serves on the current thread, calling `on_record` for each accepted
+    /// message and SMS (from the event loop: keep it short). Returns only on
+    /// an error of the event loop. The standalone simulator prints each
+    /// record with [`Record::to_json_line`].
+    pub fn run(self, mut on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
+        self.server.run(&mut on_record)
+    }
+
+    /// Serves on a background thread.
+    pub fn spawn(self) -> Result<CloudSimHandle, CloudSimError> {
+        self.spawn_with(|_: &Record| {})
+    }
+
+    /// Serves on a background thread, calling `on_record` for each accepted
+    /// message and SMS.
+    pub fn spawn_with(
+        self,
+        mut on_record: impl FnMut(&Record) + Send + 'static,
+    ) -> Result<CloudSimHandle, CloudSimError> {
+        let addr = self.local_addr();
+        let stop = self.server.stop_flag();
+        let waker = self.server.waker();
+        let shared = Arc::clone(&self.shared);
+        let server = self.server;
+        let thread = std::thread::Builder::new()
+            .name("cloud-sim".to_owned())
+            .spawn(move || server.run(&mut on_record))
+            .map_err(|source| CloudSimError::Io {
+                operation: "spawning its thread",
+                source,
+            })?;
+        Ok(CloudSimHandle {
+            addr,
+            shared,
+            stop,
+            waker,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// Binds `config` and serves on the current thread, calling `on_record` for
+/// each accepted message and SMS: the entry point of `hologram cloud-sim`.
+///
+/// ```no_run
+/// use hologram_sim::cloud::{serve, CloudSim};
+/// serve(CloudSim::builder().port(9999), |record| println!("{}", record.to_json_line()))?;
+/// # Ok::<(), hologram_sim::CloudSimError>(())
+/// ```
+pub fn serve(config: CloudSimBuilder, on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
+    config.bind()?.run(on_record)
+}
+
+/// A cloud simulator serving on a background thread. Dropping it stops the
+/// thread and waits for it.
+pub struct CloudSimHandle {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    waker: Arc<mio::Waker>,
+    thread: Option<JoinHandle<Result<(), CloudSimError>>>,
+}
+
+impl fmt::Debug for CloudSimHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudSimHandle")
+            .field("addr", &self.addr)
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloudSimHandle {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Everything accepted so far (up to the record limit), in order.
+    pub fn records(&self) -> Vec<Record> {
+        self.shared.lock().records.iter().cloned().collect()
+    }
+
+    /// The messages accepted so far, in order.
+    pub fn messages(&self) -> Vec<MessageRecord> {
+        let state = self.shared.lock();
+        state
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Message(m) => Some(m.clone()),
+                Record::Sms(_) => None,
+            })
+            .collect()
+    }
+
+    /// The SMS accepted so far, in order.
+    pub fn sms(&self) -> Vec<SmsRecord> {
+        let state = self.shared.lock();
+        state
+            .records
+            .iter()
+            .filter_map(|r| match r {
+                Record::Sms(s) => Some(s.clone()),
+                Record::Message(_) => None,
+            })
+            .collect()
+    }
+
+    /// Forgets the records kept so far (the counts waited on keep counting).
+    pub fn clear_records(&self) {
+        self.shared.lock().records.clear();
+    }
+
+    /// Waits until `n` messages have been accepted since the start, or
+    /// `timeout` passes; returns whether they were.
+    pub fn wait_for_messages(&self, n: usize, timeout: Duration) -> bool {
+        self.shared
+            .wait_until(timeout, |s| s.messages_total >= n as u64)
+    }
+
+    /// Waits until `n` SMS have been accepted since the start, or `timeout`
+    /// passes; returns whether they were.
+    pub fn wait_for_sms(&self, n: usize, timeout: Duration) -> bool {
+        self.shared.wait_until(timeout, |s| s.sms_total >= n as u64)
+    }
+
+    /// Waits until `n` requests have been read since the start (accepted,
+    /// refused or faulted), or `timeout` passes; returns whether they were.
+    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
+        self.shared
+            .wait_until(timeout, |s| s.stats.requests >= n as u64)
+    }
+
+    /// Waits until `done` holds for the [`stats`](Self::stats), or `timeout`
+    /// passes; returns whether it held.
+    pub fn wait_for_stats(&self, timeout: Duration, done: impl Fn(&CloudSimStats) -> bool) -> bool {
+        self.shared.wait_until(timeout, |s| done(&s.stats))
+    }
+
+    /// Applies `fault` to the next `count` requests (after the faults
+    /// already pushed).
+    pub fn push_fault(&self, fault: Fault, count: u32) {
+        if count > 0 {
+            self.shared.lock().faults.push_back((fault, count));
+        }
+    }
+
+    /// Forgets the faults not applied yet.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Registers a device: from now on only registered devices are accepted.
+    pub fn register_device(&self, device: Device) {
+        self.shared.lock().registry.register(device);
+    }
+
+    /// What it did so far.
+    pub fn stats(&self) -> CloudSimStats {
+        self.shared.lock().stats
+    }
+
+    /// Stops the event loop and waits for its thread; returns the loop's
+    /// error if it failed.
+    pub fn shutdown(mut self) -> Result<(), CloudSimError> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> Result<(), CloudSimError> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        self.stop.store(true, Ordering::SeqCst);
+        if let Err(e) = self.waker.wake() {
+            log::warn!(target: "CloudSim", "could not wake the event loop to stop it: {e}");
+        }
+        thread.join().unwrap_or(Err(CloudSimError::Panicked))
+    }
+}
+
+impl Drop for CloudSimHandle {
+    fn drop(&mut self) {
+        if let Err(e) = self.stop_and_join() {
+            log::warn!(target: "CloudSim", "the cloud simulator stopped with an error: {e}");
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Macros that expand into one `#[test]` per rule, so an adapter's
+//! `tests/conformance.rs` is a few lines and `cargo test` lists each rule.
+//!
+//! | macro | tests it writes |
+//! |---|---|
+//! | [`network_tests!`](crate::network_tests) | `network_connect_then_connected`, `network_events_in_order_once`, `network_disconnect_idempotent`, `network_reconnect_events`, `network_unsupported_queries`, `network_errors_typed`, `network_calls_after_failure` |
+//! | [`transport_tests!`](crate::transport_tests) | `transport_delivers_exact_bytes`, `transport_returns_reply`, `transport_read_timeout`, `transport_write_timeout`, `transport_connect_timeout`, `transport_refused`, `transport_closed`, `transport_missing_endpoint`, `transport_batch_order`, `transport_events`, `transport_calls_after_failure` |
+//! | [`auth_tests!`](crate::auth_tests) | `auth_reference_vectors`, `auth_deterministic`, `auth_one_use_per_window`, `auth_rejects_bad_input`, `auth_no_secret_leak` |
+//! | [`sink_tests!`](crate::sink_tests) | `sink_order`, `sink_no_loss`, `sink_reentrancy` |
+//!
+//! The factory expression is written once and evaluated in each test. The
+//! tests are written into the module where the macro is called: call each
+//! macro at most once per module (wrap a second call in its own `mod`).
+//! A rule that is skipped passes and prints why on stderr.
+
+use crate::report::Outcome;
+
+/// Prints why a rule was skipped (used by the macros).
+#[doc(hidden)]
+pub fn __print_outcome(rule: &str, outcome: Outcome) {
+    if let Outcome::Skipped { reason } = outcome {
+        eprintln!("{rule}: skipped ({reason})");
+    }
+}
+
+/// Writes one `#[test]` per [`NetworkInterface`](hologram_ports::NetworkInterface) rule.
+///
+/// `make` is a `Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>`;
+/// `can_connect` is a `bool` expression: when false, the rules that need a
+/// connection are skipped.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use hologram_ports::{EventSink, NetworkCapabilities, NetworkError, NetworkInterface};
+/// # #[derive(Debug)] struct Down;
+/// # impl NetworkInterface for Down {
+/// #     fn capabilities(&self) -> NetworkCapabilities { NetworkCapabilities::NONE }
+/// #     fn connect(&mut self) -> Result<(), NetworkError> { Err(NetworkError::WirelessUnsupported) }
+/// #     fn disconnect(&mut self) -> Result<(), NetworkError> { Ok(()) }
+/// #     fn is_connected(&self) -> bool { false }
+/// # }
+/// fn make(_events: Arc<dyn EventSink>) -> Box<dyn NetworkInterface> {
+///     Box::new(Down)
+/// }
+/// hologram_conformance::network_tests!(make, can_connect = false);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! network_tests {
+    (@connected $make:expr, $can:expr, $name:ident, $rule:literal, $check:ident) => {
+        #[test]
+        fn $name() {
+            let can_connect: bool = $can;
+            let outcome = if can_connect {
+                $crate::network::$check($make)
+            } else {
+                $crate::Outcome::skipped("needs a connection (can_connect = false)")
+            };
+            $crate::macros::__print_outcome($rule, outcome);
+        }
+    };
+    (@any $make:expr, $can:expr, $name:ident, $rule:literal, $check:ident) => {
+        #[test]
+        fn $name() {
+            let suite = $crate::NetworkSuite::new($can);
+            $crate::macros::__print_outcome($rule, $crate::network::$check($make, suite));
+        }
+    };
+    ($make:expr, can_connect = $can:expr $(,)?) => {
+        $crate::network_tests!(@connected $make, $can, network_connect_then_connected,
+            "network.connect_then_connected", check_network_connect_then_connected);
+        $crate::network_tests!(@connected $make, $can, network_events_in_order_once,
+            "network.events_in_order_once", check_network_events_in_order_once);
+        $crate::network_tests!(@connected $make, $can, network_disconnect_idempotent,
+            "network.disconnect_idempotent", check_network_disconnect_idempotent);
+        $crate::network_tests!(@connected $make, $can, network_reconnect_events,
+            "network.reconnect_events", check_network_reconnect_events);
+        $crate::network_tests!(@any $make, $can, network_unsupported_queries,
+            "network.unsupported_queries", check_network_unsupported_queries);
+        $crate::network_tests!(@any $make, $can, network_errors_typed,
+            "network.errors_typed", check_network_errors_typed);
+        $crate::network_tests!(@any $make, $can, network_calls_after_failure,
+            "network.calls_after_failure", check_network_calls_after_failure);
+    };
+}
+
+/// Writes one `#[test]` per [`Transport`](hologram_ports::Transport) rule.
+///
+/// `make` is a `Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>`.
+#[macro_export]
+macro_rules! transport_tests {
+    (@one $make:expr, $name:ident, $rule:literal, $check:ident) => {
+        #[test]
+        fn $name() {
+            $crate::macros::__print_outcome($rule, $crate::transport::$check($make));
+        }
+    };
+    ($make:expr $(,)?) => {
+        $crate::transport_tests!(@one $make, transport_delivers_exact_bytes,
+            "transport.delivers_exact_bytes", check_transport_delivers_exact_bytes);
+        $crate::transport_tests!(@one $make, transport_returns_reply,
+            "transport.returns_reply", check_transport_returns_reply);
+        $crate::transport_tests!(@one $make, transport_read_timeout,
+            "transport.read_timeout", check_transport_read_timeout);
+        $crate::transport_tests!(@one $make, transport_write_timeout,
+            "transport.write_timeout", check_transport_write_timeout);
+        $crate::transport_tests!(@one $make, transport_connect_timeout,
+            "transport.connect_timeout", check_transport_connect_timeout);
+        $crate::transport_tests!(@one $make, transport_refused,
+            "transport.refused", check_transport_refused);
+        $crate::transport_tests!(@one $make, transport_closed,
+            "transport.closed", check_transport_closed);
+        $crate::transport_tests!(@one $make, transport_missing_endpoint,
+            "transport.missing_endpoint", check_transport_missing_endpoint);
+        $crate::transport_tests!(@one $make, transport_batch_order,
+            "transport.batch_order", check_transport_batch_order);
+        $crate::transport_tests!(@one $make, transport_events,
+            "transport.events", check_transport_events);
+        $crate::transport_tests!(@one $make, transport_calls_after_failure,
+            "transport.calls_after_failure", check_transport_calls_after_failure);
+    };
+}
+
+/// Writes one `#[test]` per [`Authenticator`](hologram_ports::Authenticator) rule.
+///
+/// `auth_tests!(csrpsk: make)` with `make: Fn() -> A`, or
+/// `auth_tests!(totp: make)` with `make: Fn(u64 /* unix time */, u64 /* window */) -> A`,
+/// where `A: Authenticator + Debug`.
+#[macro_export]
+macro_rules! auth_tests {
+    (@all $under:expr) => {
+        $crate::auth_tests!(@one $under, auth_reference_vectors,
+            "auth.reference_vectors", check_auth_reference_vectors);
+        $crate::auth_tests!(@one $under, auth_deterministic,
+            "auth.deterministic", check_auth_deterministic);
+        $crate::auth_tests!(@one $under, auth_one_use_per_window,
+            "auth.one_use_per_window", check_auth_one_use_per_window);
+        $crate::auth_tests!(@one $under, auth_rejects_bad_input,
+            "auth.rejects_bad_input", check_auth_rejects_bad_input);
+        $crate::auth_tests!(@one $under, auth_no_secret_leak,
+            "auth.no_secret_leak", check_auth_no_secret_leak);
+    };
+    (@one $under:expr, $name:ident, $rule:literal, $check:ident) => {
+        #[test]
+        fn $name() {
+            let under_test = $under;
+            $crate::macros::__print_outcome($rule, $crate::auth::$check(&under_test));
+        }
+    };
+    (csrpsk: $make:expr $(,)?) => {
+        $crate::auth_tests!(@all $crate::AuthUnderTest::csrpsk($make));
+    };
+    (totp: $make:expr $(,)?) => {
+        $crate::auth_tests!(@all $crate::AuthUnderTest::totp($make));
+    };
+}
+
+/// Writes one `#[test]` per [`EventSink`](hologram_ports::EventSink) rule.
+///
+/// `make` is a `Fn() -> Arc<dyn ObservableSink>`.
+///
+/// ```
+/// use std::sync::Arc;
+/// use hologram_conformance::{ObservableSink, RecordingSink};
+///
+/// fn make() -> Arc<dyn ObservableSink> {
+///     RecordingSink::new()
+/// }
+/// hologram_conformance::sink_tests!(make);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! sink_tests {
+    (@one $make:expr, $name:ident, $rule:literal, $check:ident) => {
+        #[test]
+        fn $name() {
+            $crate::macros::__print_outcome($rule, $crate::sink::$check($make));
+        }
+    };
+    ($make:expr $(,)?) => {
+        $crate::sink_tests!(@one $make, sink_order, "sink.order", check_sink_order);
+        $crate::sink_tests!(@one $make, sink_no_loss, "sink.no_loss", check_sink_no_loss);
+        $crate::sink_tests!(@one $make, sink_reentrancy, "sink.reentrancy", check_sink_reentrancy);
+    };
+}
