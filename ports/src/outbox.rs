@@ -68,6 +68,13 @@ pub trait Outbox: Send + std::fmt::Debug {
     /// The highest sequence number ever given to this outbox (0 if none).
     fn last_sequence(&self) -> u64;
 
+    /// The sequence number of the last message removed after a final
+    /// answer, 0 if none. A durable outbox keeps it across restarts; the
+    /// default does not track it.
+    fn last_acknowledged(&self) -> u64 {
+        0
+    }
+
     /// Whether a message pushed here survives a restart. A durable outbox
     /// receives every message before it is sent; a volatile one only those
     /// that could not be sent.

@@ -1,2 +1,146 @@
-//! The raw and cloud transports of the Hologram SDK, on mio.
-#![deny(missing_docs, missing_debug_implementations)]
+//! The `raw` and `cloud` transports of the Hologram SDK, on mio.
+//!
+//! Two [`Transport`] adapters, registered by name with `inventory`:
+//!
+//! | name | type | sends to | returns | capabilities |
+//! |---|---|---|---|---|
+//! | `raw` | [`RawTransport`] | the host and port the user set | the reply bytes | concurrent batch |
+//! | `cloud` | [`CloudTransport`] | `cloudsocket.hologram.io:9999` unless overridden | the reply bytes and the parsed [`ResultCode`](hologram_ports::ResultCode) | result codes, SMS, concurrent batch |
+//!
+//! # One exchange
+//!
+//! 1. **Resolve**: an IP literal (IPv4 or IPv6) parses without a lookup; a
+//!    host name goes through the system resolver (`getaddrinfo`, blocking:
+//!    the only blocking call, made once and cached per endpoint, see below).
+//! 2. **Connect**: a non-blocking `connect` on mio, to each resolved address
+//!    in turn until one accepts, all within `connect_timeout`. `TCP_NODELAY`
+//!    is set once connected.
+//! 3. **Write** the payload exactly as given, in one `write` when the kernel
+//!    takes it all; `write_timeout` is the time allowed without progress
+//!    (an idle timeout, as Python's socket timeout). The write half is *not* shut
+//!    down afterwards: the Hologram server may take an EOF as an abort.
+//! 4. **Read** the reply into a reused buffer until the peer closes, the
+//!    byte limit (`max_reply_bytes`, default 1024) or `read_timeout` without
+//!    a byte (idle, like the write). Bytes received before the timeout (or
+//!    before a reset) are the reply, as in the Python SDK; a timeout with
+//!    nothing received is an error.
+//! 5. **Close** the socket.
+//!
+//! The transport owns one `mio::Poll` (made on the first send) and reuses it,
+//! its event buffer, the reply buffers and the resolved addresses for every
+//! later send. A host name's addresses are kept for 5 minutes, and forgotten
+//! when a connect fails so that the next send looks the name up again.
+//!
+//! # Many at once
+//!
+//! [`Transport::send_batch`] sends a batch over up to `max_in_flight`
+//! (default 32) connections at once, all on the one poller, each a small
+//! state machine (connecting → writing → reading → done), and returns one
+//! result per payload in input order. The outbox flush uses it.
+//!
+//! # Events
+//!
+//! Per payload, through the [`EventSink`](hologram_ports::EventSink) given
+//! at construction (the factory uses the context's):
+//!
+//! 1. `socket.connected` once the connection is up;
+//! 2. `message.sent` when a reply was received and the send returns `Ok`
+//!    (on `cloud`, whatever the result code: the core reports refusals);
+//! 3. `socket.closed` when the socket is closed: once for every payload that
+//!    got as far as opening a socket, whatever the outcome (also after a
+//!    refused connect, a reset or a timeout).
+//!
+//! A send that fails before opening a socket (endpoint unset, name not
+//! resolved) reports no event.
+//!
+//! # Errors
+//!
+//! Every failure is a typed [`TransportError`](hologram_ports::TransportError): `MissingEndpoint` (saying
+//! which part), `Resolve`, `Refused`, `Unreachable`, `Reset { phase }`,
+//! `Timeout { phase, after, endpoint }` for each of connect, write and read,
+//! `MalformedReply` (cloud), `Io` for anything else. All those that come from
+//! the network answer `true` to
+//! [`is_network_failure`](hologram_ports::TransportError::is_network_failure), so the outbox
+//! keeps the message and nothing is lost.
+//!
+//! # Settings
+//!
+//! Through the builders or an [`AdapterConfig`](hologram_ports::AdapterConfig)
+//! with the keys in [`CONFIG_KEYS`]: `host`, `port`, `timeout` (all three),
+//! `connect_timeout`, `write_timeout`, `read_timeout` (seconds, fractional
+//! allowed), `max_reply_bytes`, `max_in_flight`.
+//!
+//! # Logging
+//!
+//! Through `log` with the targets `Raw` and `Cloud`. Payload contents are
+//! never logged: at most their sizes.
+//!
+//! # Example
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use std::net::TcpListener;
+//! use std::sync::Arc;
+//! use hologram_ports::{Endpoint, NullEventSink, ResultCode, Transport};
+//! use hologram_tcp::CloudTransport;
+//!
+//! // A stand-in for the cloud: reads one payload, answers [0,0], closes.
+//! let listener = TcpListener::bind("127.0.0.1:0")?;
+//! let port = listener.local_addr()?.port();
+//! let server = std::thread::spawn(move || -> std::io::Result<Vec<u8>> {
+//!     let (mut peer, _) = listener.accept()?;
+//!     let mut payload = [0u8; 7];
+//!     peer.read_exact(&mut payload)?;
+//!     peer.write_all(b"[0,0]")?;
+//!     Ok(payload.to_vec())
+//! });
+//!
+//! let mut cloud = CloudTransport::new(Arc::new(NullEventSink));
+//! cloud.set_endpoint(Endpoint::new("127.0.0.1", port));
+//! let reply = cloud.send(b"hello\r\r")?;
+//! assert_eq!(reply.code, Some(ResultCode::Sent));
+//! assert_eq!(server.join().unwrap()?, b"hello\r\r");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs, missing_debug_implementations, unsafe_code)]
+
+mod batch;
+mod builder;
+mod cloud;
+mod engine;
+mod error;
+mod raw;
+mod resolve;
+
+use hologram_ports::{AdapterContext, AdapterDescriptor, AdapterError, Transport};
+
+pub use builder::{
+    TcpTransportBuilder, CONFIG_KEYS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REPLY_BYTES,
+    DEFAULT_TIMEOUT, IN_FLIGHT_CEILING, REPLY_BYTES_CEILING,
+};
+pub use cloud::{CloudTransport, CLOUD_HOST, CLOUD_PORT};
+pub use raw::RawTransport;
+
+fn raw_factory(ctx: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
+    Ok(Box::new(RawTransport::from_context(ctx)?))
+}
+
+fn cloud_factory(ctx: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
+    Ok(Box::new(CloudTransport::from_context(ctx)?))
+}
+
+hologram_ports::inventory::submit! {
+    AdapterDescriptor::transport(
+        "raw",
+        "TCP to a host and port of your choice; returns the reply bytes",
+        raw_factory,
+    )
+}
+
+hologram_ports::inventory::submit! {
+    AdapterDescriptor::transport(
+        "cloud",
+        "TCP to the Hologram cloud (cloudsocket.hologram.io:9999); parses the result code",
+        cloud_factory,
+    )
+}
