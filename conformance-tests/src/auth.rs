@@ -133,12 +133,16 @@ impl fmt::Debug for AuthUnderTest {
     }
 }
 
-/// Rule ids.
-pub(crate) const REFERENCE_VECTORS: &str = "auth.reference_vectors";
-pub(crate) const DETERMINISTIC: &str = "auth.deterministic";
-pub(crate) const ONE_USE_PER_WINDOW: &str = "auth.one_use_per_window";
-pub(crate) const REJECTS_BAD_INPUT: &str = "auth.rejects_bad_input";
-pub(crate) const NO_SECRET_LEAK: &str = "auth.no_secret_leak";
+/// Rule id of [`check_auth_reference_vectors`].
+pub const REFERENCE_VECTORS: &str = "auth.reference_vectors";
+/// Rule id of [`check_auth_deterministic`].
+pub const DETERMINISTIC: &str = "auth.deterministic";
+/// Rule id of [`check_auth_one_use_per_window`].
+pub const ONE_USE_PER_WINDOW: &str = "auth.one_use_per_window";
+/// Rule id of [`check_auth_rejects_bad_input`].
+pub const REJECTS_BAD_INPUT: &str = "auth.rejects_bad_input";
+/// Rule id of [`check_auth_no_secret_leak`].
+pub const NO_SECRET_LEAK: &str = "auth.no_secret_leak";
 
 /// The kit's fixed clock and window for TOTP.
 const CLOCK: u64 = 1_700_000_000;
@@ -188,6 +192,14 @@ fn encode_sms(a: &mut Auth, creds: &Credentials, sms: &Sms) -> Result<Vec<u8>, A
 
 fn shown(bytes: &[u8]) -> String {
     format!("{:?}", String::from_utf8_lossy(bytes))
+}
+
+/// An encode result as a failure message shows it.
+fn result_text(r: &Result<Vec<u8>, AuthError>) -> String {
+    match r {
+        Ok(bytes) => format!("Ok({})", shown(bytes)),
+        Err(e) => format!("Err({e:?})"),
+    }
 }
 
 #[track_caller]
@@ -477,7 +489,7 @@ fn expect_missing(
             format_args!(
                 "{what} to be Err(Credential(Missing {{ field }})) naming one of {fields:?}"
             ),
-            format_args!("{:?}", other.map(|b| shown(&b))),
+            result_text(&other),
         ),
     }
 }
@@ -540,7 +552,7 @@ pub fn check_auth_rejects_bad_input(under_test: &AuthUnderTest) -> Outcome {
                     other => fail(
                         rule,
                         "data holding a NUL to be Err(Unframeable { .. }) in the TOTP form",
-                        format_args!("{:?}", other.map(|b| shown(&b))),
+                        result_text(&other),
                     ),
                 }
             }
@@ -559,7 +571,7 @@ pub fn check_auth_rejects_bad_input(under_test: &AuthUnderTest) -> Outcome {
                 other => fail(
                     rule,
                     "encode_sms to be Err(Unsupported { .. }) when capabilities().sms is false",
-                    format_args!("{:?}", other.map(|b| shown(&b))),
+                    result_text(&other),
                 ),
             }
         }

@@ -34,7 +34,6 @@
 //! use hologram_ports::{Event, EventSink, NetworkCapabilities, NetworkError, NetworkInterface};
 //!
 //! /// A tiny adapter: a link that comes up on demand.
-//! #[derive(Debug)]
 //! struct Loop { events: Arc<dyn EventSink>, up: bool }
 //!
 //! impl NetworkInterface for Loop {

@@ -47,40 +47,40 @@ pub fn __print_outcome(rule: &str, outcome: Outcome) {
 /// ```
 #[macro_export]
 macro_rules! network_tests {
-    (@connected $make:expr, $can:expr, $name:ident, $rule:literal, $check:ident) => {
+    (@connected $make:expr, $can:expr, $name:ident, $rule:ident, $check:ident) => {
         #[test]
         fn $name() {
             let can_connect: bool = $can;
             let outcome = if can_connect {
                 $crate::network::$check($make)
             } else {
-                $crate::Outcome::skipped("needs a connection (can_connect = false)")
+                $crate::Outcome::skipped($crate::network::NEEDS_CONNECTION)
             };
-            $crate::macros::__print_outcome($rule, outcome);
+            $crate::macros::__print_outcome($crate::network::$rule, outcome);
         }
     };
-    (@any $make:expr, $can:expr, $name:ident, $rule:literal, $check:ident) => {
+    (@any $make:expr, $can:expr, $name:ident, $rule:ident, $check:ident) => {
         #[test]
         fn $name() {
             let suite = $crate::NetworkSuite::new($can);
-            $crate::macros::__print_outcome($rule, $crate::network::$check($make, suite));
+            $crate::macros::__print_outcome($crate::network::$rule, $crate::network::$check($make, suite));
         }
     };
     ($make:expr, can_connect = $can:expr $(,)?) => {
         $crate::network_tests!(@connected $make, $can, network_connect_then_connected,
-            "network.connect_then_connected", check_network_connect_then_connected);
+            CONNECT_THEN_CONNECTED, check_network_connect_then_connected);
         $crate::network_tests!(@connected $make, $can, network_events_in_order_once,
-            "network.events_in_order_once", check_network_events_in_order_once);
+            EVENTS_IN_ORDER_ONCE, check_network_events_in_order_once);
         $crate::network_tests!(@connected $make, $can, network_disconnect_idempotent,
-            "network.disconnect_idempotent", check_network_disconnect_idempotent);
+            DISCONNECT_IDEMPOTENT, check_network_disconnect_idempotent);
         $crate::network_tests!(@connected $make, $can, network_reconnect_events,
-            "network.reconnect_events", check_network_reconnect_events);
+            RECONNECT_EVENTS, check_network_reconnect_events);
         $crate::network_tests!(@any $make, $can, network_unsupported_queries,
-            "network.unsupported_queries", check_network_unsupported_queries);
+            UNSUPPORTED_QUERIES, check_network_unsupported_queries);
         $crate::network_tests!(@any $make, $can, network_errors_typed,
-            "network.errors_typed", check_network_errors_typed);
+            ERRORS_TYPED, check_network_errors_typed);
         $crate::network_tests!(@any $make, $can, network_calls_after_failure,
-            "network.calls_after_failure", check_network_calls_after_failure);
+            CALLS_AFTER_FAILURE, check_network_calls_after_failure);
     };
 }
 
@@ -89,35 +89,35 @@ macro_rules! network_tests {
 /// `make` is a `Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>`.
 #[macro_export]
 macro_rules! transport_tests {
-    (@one $make:expr, $name:ident, $rule:literal, $check:ident) => {
+    (@one $make:expr, $name:ident, $rule:ident, $check:ident) => {
         #[test]
         fn $name() {
-            $crate::macros::__print_outcome($rule, $crate::transport::$check($make));
+            $crate::macros::__print_outcome($crate::transport::$rule, $crate::transport::$check($make));
         }
     };
     ($make:expr $(,)?) => {
         $crate::transport_tests!(@one $make, transport_delivers_exact_bytes,
-            "transport.delivers_exact_bytes", check_transport_delivers_exact_bytes);
+            DELIVERS_EXACT_BYTES, check_transport_delivers_exact_bytes);
         $crate::transport_tests!(@one $make, transport_returns_reply,
-            "transport.returns_reply", check_transport_returns_reply);
+            RETURNS_REPLY, check_transport_returns_reply);
         $crate::transport_tests!(@one $make, transport_read_timeout,
-            "transport.read_timeout", check_transport_read_timeout);
+            READ_TIMEOUT, check_transport_read_timeout);
         $crate::transport_tests!(@one $make, transport_write_timeout,
-            "transport.write_timeout", check_transport_write_timeout);
+            WRITE_TIMEOUT, check_transport_write_timeout);
         $crate::transport_tests!(@one $make, transport_connect_timeout,
-            "transport.connect_timeout", check_transport_connect_timeout);
+            CONNECT_TIMEOUT, check_transport_connect_timeout);
         $crate::transport_tests!(@one $make, transport_refused,
-            "transport.refused", check_transport_refused);
+            REFUSED, check_transport_refused);
         $crate::transport_tests!(@one $make, transport_closed,
-            "transport.closed", check_transport_closed);
+            CLOSED, check_transport_closed);
         $crate::transport_tests!(@one $make, transport_missing_endpoint,
-            "transport.missing_endpoint", check_transport_missing_endpoint);
+            MISSING_ENDPOINT, check_transport_missing_endpoint);
         $crate::transport_tests!(@one $make, transport_batch_order,
-            "transport.batch_order", check_transport_batch_order);
+            BATCH_ORDER, check_transport_batch_order);
         $crate::transport_tests!(@one $make, transport_events,
-            "transport.events", check_transport_events);
+            EVENTS, check_transport_events);
         $crate::transport_tests!(@one $make, transport_calls_after_failure,
-            "transport.calls_after_failure", check_transport_calls_after_failure);
+            CALLS_AFTER_FAILURE, check_transport_calls_after_failure);
     };
 }
 
@@ -130,21 +130,21 @@ macro_rules! transport_tests {
 macro_rules! auth_tests {
     (@all $under:expr) => {
         $crate::auth_tests!(@one $under, auth_reference_vectors,
-            "auth.reference_vectors", check_auth_reference_vectors);
+            REFERENCE_VECTORS, check_auth_reference_vectors);
         $crate::auth_tests!(@one $under, auth_deterministic,
-            "auth.deterministic", check_auth_deterministic);
+            DETERMINISTIC, check_auth_deterministic);
         $crate::auth_tests!(@one $under, auth_one_use_per_window,
-            "auth.one_use_per_window", check_auth_one_use_per_window);
+            ONE_USE_PER_WINDOW, check_auth_one_use_per_window);
         $crate::auth_tests!(@one $under, auth_rejects_bad_input,
-            "auth.rejects_bad_input", check_auth_rejects_bad_input);
+            REJECTS_BAD_INPUT, check_auth_rejects_bad_input);
         $crate::auth_tests!(@one $under, auth_no_secret_leak,
-            "auth.no_secret_leak", check_auth_no_secret_leak);
+            NO_SECRET_LEAK, check_auth_no_secret_leak);
     };
-    (@one $under:expr, $name:ident, $rule:literal, $check:ident) => {
+    (@one $under:expr, $name:ident, $rule:ident, $check:ident) => {
         #[test]
         fn $name() {
             let under_test = $under;
-            $crate::macros::__print_outcome($rule, $crate::auth::$check(&under_test));
+            $crate::macros::__print_outcome($crate::auth::$rule, $crate::auth::$check(&under_test));
         }
     };
     (csrpsk: $make:expr $(,)?) => {
@@ -171,15 +171,15 @@ macro_rules! auth_tests {
 /// ```
 #[macro_export]
 macro_rules! sink_tests {
-    (@one $make:expr, $name:ident, $rule:literal, $check:ident) => {
+    (@one $make:expr, $name:ident, $rule:ident, $check:ident) => {
         #[test]
         fn $name() {
-            $crate::macros::__print_outcome($rule, $crate::sink::$check($make));
+            $crate::macros::__print_outcome($crate::sink::$rule, $crate::sink::$check($make));
         }
     };
     ($make:expr $(,)?) => {
-        $crate::sink_tests!(@one $make, sink_order, "sink.order", check_sink_order);
-        $crate::sink_tests!(@one $make, sink_no_loss, "sink.no_loss", check_sink_no_loss);
-        $crate::sink_tests!(@one $make, sink_reentrancy, "sink.reentrancy", check_sink_reentrancy);
+        $crate::sink_tests!(@one $make, sink_order, ORDER, check_sink_order);
+        $crate::sink_tests!(@one $make, sink_no_loss, NO_LOSS, check_sink_no_loss);
+        $crate::sink_tests!(@one $make, sink_reentrancy, REENTRANCY, check_sink_reentrancy);
     };
 }

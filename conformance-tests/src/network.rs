@@ -52,22 +52,22 @@ impl NetworkSuite {
 }
 
 /// Rule id of [`check_network_connect_then_connected`].
-pub(crate) const CONNECT_THEN_CONNECTED: &str = "network.connect_then_connected";
+pub const CONNECT_THEN_CONNECTED: &str = "network.connect_then_connected";
 /// Rule id of [`check_network_events_in_order_once`].
-pub(crate) const EVENTS_IN_ORDER_ONCE: &str = "network.events_in_order_once";
+pub const EVENTS_IN_ORDER_ONCE: &str = "network.events_in_order_once";
 /// Rule id of [`check_network_disconnect_idempotent`].
-pub(crate) const DISCONNECT_IDEMPOTENT: &str = "network.disconnect_idempotent";
+pub const DISCONNECT_IDEMPOTENT: &str = "network.disconnect_idempotent";
 /// Rule id of [`check_network_reconnect_events`].
-pub(crate) const RECONNECT_EVENTS: &str = "network.reconnect_events";
+pub const RECONNECT_EVENTS: &str = "network.reconnect_events";
 /// Rule id of [`check_network_unsupported_queries`].
-pub(crate) const UNSUPPORTED_QUERIES: &str = "network.unsupported_queries";
+pub const UNSUPPORTED_QUERIES: &str = "network.unsupported_queries";
 /// Rule id of [`check_network_errors_typed`].
-pub(crate) const ERRORS_TYPED: &str = "network.errors_typed";
+pub const ERRORS_TYPED: &str = "network.errors_typed";
 /// Rule id of [`check_network_calls_after_failure`].
-pub(crate) const CALLS_AFTER_FAILURE: &str = "network.calls_after_failure";
+pub const CALLS_AFTER_FAILURE: &str = "network.calls_after_failure";
 
 /// Why a rule that needs a connection was not run.
-pub(crate) const NEEDS_CONNECTION: &str = "needs a connection (can_connect = false)";
+pub const NEEDS_CONNECTION: &str = "needs a connection (can_connect = false)";
 
 type Net = Box<dyn NetworkInterface>;
 

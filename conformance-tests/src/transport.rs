@@ -80,18 +80,28 @@ impl Default for KitTimeouts {
     }
 }
 
-/// Rule ids.
-pub(crate) const DELIVERS_EXACT_BYTES: &str = "transport.delivers_exact_bytes";
-pub(crate) const RETURNS_REPLY: &str = "transport.returns_reply";
-pub(crate) const READ_TIMEOUT: &str = "transport.read_timeout";
-pub(crate) const WRITE_TIMEOUT: &str = "transport.write_timeout";
-pub(crate) const CONNECT_TIMEOUT: &str = "transport.connect_timeout";
-pub(crate) const REFUSED: &str = "transport.refused";
-pub(crate) const CLOSED: &str = "transport.closed";
-pub(crate) const MISSING_ENDPOINT: &str = "transport.missing_endpoint";
-pub(crate) const BATCH_ORDER: &str = "transport.batch_order";
-pub(crate) const EVENTS: &str = "transport.events";
-pub(crate) const CALLS_AFTER_FAILURE: &str = "transport.calls_after_failure";
+/// Rule id of [`check_transport_delivers_exact_bytes`].
+pub const DELIVERS_EXACT_BYTES: &str = "transport.delivers_exact_bytes";
+/// Rule id of [`check_transport_returns_reply`].
+pub const RETURNS_REPLY: &str = "transport.returns_reply";
+/// Rule id of [`check_transport_read_timeout`].
+pub const READ_TIMEOUT: &str = "transport.read_timeout";
+/// Rule id of [`check_transport_write_timeout`].
+pub const WRITE_TIMEOUT: &str = "transport.write_timeout";
+/// Rule id of [`check_transport_connect_timeout`].
+pub const CONNECT_TIMEOUT: &str = "transport.connect_timeout";
+/// Rule id of [`check_transport_refused`].
+pub const REFUSED: &str = "transport.refused";
+/// Rule id of [`check_transport_closed`].
+pub const CLOSED: &str = "transport.closed";
+/// Rule id of [`check_transport_missing_endpoint`].
+pub const MISSING_ENDPOINT: &str = "transport.missing_endpoint";
+/// Rule id of [`check_transport_batch_order`].
+pub const BATCH_ORDER: &str = "transport.batch_order";
+/// Rule id of [`check_transport_events`].
+pub const EVENTS: &str = "transport.events";
+/// Rule id of [`check_transport_calls_after_failure`].
+pub const CALLS_AFTER_FAILURE: &str = "transport.calls_after_failure";
 
 /// Slack on top of the timeouts before a call counts as hung.
 const GENEROUS: Duration = Duration::from_secs(10);

@@ -334,7 +334,9 @@ fn totp_claiming_not_time_based_fails_reference_vectors() {
 fn csrpsk_with_a_counter_in_m_passes_vectors_but_fails_deterministic() {
     let under_test = csrpsk(AuthFault::NonDeterministic);
     assert_eq!(check_auth_reference_vectors(&under_test), Outcome::Passed);
-    fails("auth.deterministic", || check_auth_deterministic(&under_test));
+    fails("auth.deterministic", || {
+        check_auth_deterministic(&under_test)
+    });
 }
 
 #[test]
@@ -422,12 +424,16 @@ fn sink_reordering_fails_order() {
 
 #[test]
 fn sink_losing_events_fails_no_loss() {
-    fails("sink.no_loss", || check_sink_no_loss(sink(SinkFault::DropsEvery7th)));
+    fails("sink.no_loss", || {
+        check_sink_no_loss(sink(SinkFault::DropsEvery7th))
+    });
 }
 
 #[test]
 fn sink_duplicating_events_fails_no_loss() {
-    fails("sink.no_loss", || check_sink_no_loss(sink(SinkFault::Duplicates)));
+    fails("sink.no_loss", || {
+        check_sink_no_loss(sink(SinkFault::Duplicates))
+    });
 }
 
 #[test]

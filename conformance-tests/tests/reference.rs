@@ -112,7 +112,10 @@ fn timeout_checks_run_and_pass_here() {
 fn transport_suite_passes_every_rule() {
     let report = run_transport_suite(common::cloud);
     assert_eq!(report.entries().len(), 11, "{report}");
-    assert!(report.skipped().all(|e| e.rule.contains("timeout")), "{report}");
+    assert!(
+        report.skipped().all(|e| e.rule.contains("timeout")),
+        "{report}"
+    );
 }
 
 #[test]

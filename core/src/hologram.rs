@@ -65,6 +65,11 @@ pub struct HologramBuilder {
     outbox: Option<Box<dyn Outbox>>,
     events: Option<Arc<EventBus>>,
     retry: RetryPolicy,
+    ordered: bool,
+    #[cfg(feature = "outbox")]
+    outbox_dir: Option<std::path::PathBuf>,
+    // plugins: the directories to load network plugins from.
+    plugins: crate::plugins::PluginDirs,
 }
 
 impl Default for HologramBuilder {
@@ -81,6 +86,10 @@ impl Default for HologramBuilder {
             outbox: None,
             events: None,
             retry: RetryPolicy::default(),
+            ordered: false,
+            #[cfg(feature = "outbox")]
+            outbox_dir: None,
+            plugins: Default::default(), // plugins
         }
     }
 }
@@ -186,6 +195,25 @@ impl HologramBuilder {
         self
     }
 
+    // plugins: builder options (see crate::plugins).
+    /// Loads the network plugins (`*.so`) of `dir` into this instance's
+    /// registry when it is built; may be given several times. A library
+    /// that cannot be used is skipped with a warning and listed in
+    /// [`Hologram::plugin_failures`]. See [`crate::plugins`].
+    pub fn plugins_dir(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.plugins.add(dir.into());
+        self
+    }
+
+    /// Also loads the plugins of the directories in `HOLOGRAM_PLUGINS_DIR`
+    /// (`:`-separated) or, when it is unset, of the default directory
+    /// (`$XDG_DATA_HOME/hologram/plugins`) if it exists. See
+    /// [`crate::plugins`].
+    pub fn plugins_from_env(mut self) -> Self {
+        self.plugins.add_from_env();
+        self
+    }
+
     /// The outbox (default: an in-memory [`MemoryOutbox`]).
     pub fn outbox(mut self, outbox: Box<dyn Outbox>) -> Self {
         self.outbox = Some(outbox);
@@ -198,6 +226,27 @@ impl HologramBuilder {
         self
     }
 
+    /// Keeps the outbox in `dir`, durably: every accepted message is synced
+    /// to disk before it is sent and stays there until the cloud answers,
+    /// across crashes and restarts (see `hologram_outbox::FileOutbox`, whose
+    /// defaults apply; pass one to [`outbox`](Self::outbox) to change them).
+    #[cfg(feature = "outbox")]
+    pub fn outbox_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
+        self.outbox_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Whether queued messages must reach the server strictly in the order
+    /// they were accepted (default: no). A flush then sends one message at a
+    /// time and stops at the first failure. By default a flush hands the
+    /// transport a whole chunk, which `raw` and `cloud` send concurrently:
+    /// several times faster, and every message still arrives, but a message
+    /// that needed a retry may arrive after younger ones.
+    pub fn ordered_delivery(mut self, ordered: bool) -> Self {
+        self.ordered = ordered;
+        self
+    }
+
     /// Shares an existing event bus (default: a new one).
     pub fn event_bus(mut self, bus: Arc<EventBus>) -> Self {
         self.events = Some(bus);
@@ -206,10 +255,12 @@ impl HologramBuilder {
 
     /// Builds the SDK: finds each adapter by name and starts it.
     pub fn build(self) -> Result<Hologram, Error> {
-        let registry = match self.registry {
+        let mut registry = match self.registry {
             Some(r) => r,
             None => Registry::builtin()?,
         };
+        // plugins: load them into this instance's registry.
+        let plugin_failures = self.plugins.load_into(&mut registry);
         let events = self.events.unwrap_or_default();
         let sink: Arc<dyn EventSink> = events.clone();
         let ctx = |config: AdapterConfig| AdapterContext::new(sink.clone(), config);
@@ -241,9 +292,16 @@ impl HologramBuilder {
                 f(&c).map_err(|e| Error::adapter(AdapterKind::Authenticator, name, e))?
             }
         };
-        let outbox = self
-            .outbox
-            .unwrap_or_else(|| Box::new(MemoryOutbox::default()));
+        #[cfg(feature = "outbox")]
+        let outbox = match (self.outbox, &self.outbox_dir) {
+            (None, Some(dir)) => {
+                Some(Box::new(hologram_outbox::FileOutbox::open(dir)?) as Box<dyn Outbox>)
+            }
+            (outbox, _) => outbox,
+        };
+        #[cfg(not(feature = "outbox"))]
+        let outbox = self.outbox;
+        let outbox = outbox.unwrap_or_else(|| Box::new(MemoryOutbox::default()));
         let link_came_up = Arc::new(AtomicBool::new(false));
         let flag = link_came_up.clone();
         let link_subscription = events.subscribe(Event::NetworkConnected, move |_| {
@@ -271,8 +329,11 @@ impl HologramBuilder {
             registry,
             log_target,
             retry: self.retry,
+            ordered: self.ordered,
             jitter: Jitter::seeded(),
+            flushed: Vec::new(),
             last_acknowledged: None,
+            plugin_failures, // plugins
         })
     }
 }
@@ -314,8 +375,14 @@ pub struct Hologram {
     registry: Registry,
     log_target: &'static str,
     retry: RetryPolicy,
+    ordered: bool,
     jitter: Jitter,
+    /// Receipts of older messages flushed by a `send`, for
+    /// [`Hologram::take_flushed_receipts`].
+    flushed: Vec<Receipt>,
     last_acknowledged: Option<u64>,
+    // plugins: the libraries that could not be loaded.
+    plugin_failures: Vec<crate::plugins::PluginError>,
 }
 
 /// What delivering one encoded payload gave.
@@ -411,6 +478,13 @@ impl Hologram {
         &self.registry
     }
 
+    // plugins: accessor.
+    /// The plugin libraries that could not be loaded when this instance was
+    /// built, each naming its file (see [`crate::plugins`]).
+    pub fn plugin_failures(&self) -> &[crate::plugins::PluginError] {
+        &self.plugin_failures
+    }
+
     /// How many messages wait in the outbox.
     pub fn pending(&self) -> usize {
         self.outbox.len()
@@ -484,11 +558,14 @@ impl Hologram {
             if !durable {
                 self.enqueue(sequence, msg)?;
             }
-            let receipt = self
-                .flush()?
-                .into_iter()
-                .find(|r| r.sequence() == sequence)
-                .unwrap_or_else(|| Receipt::new(sequence, Delivery::Queued { reason: None }));
+            let mut receipt = Receipt::new(sequence, Delivery::Queued { reason: None });
+            for r in self.flush()? {
+                if r.sequence() == sequence {
+                    receipt = r;
+                } else {
+                    self.flushed.push(r);
+                }
+            }
             if receipt.is_queued() {
                 self.buffered(sequence, None);
             }
@@ -503,7 +580,7 @@ impl Hologram {
             return Ok(Receipt::new(sequence, Delivery::Queued { reason: None }));
         }
         if self.auth.capabilities().time_based {
-            self.encode_timed(std::slice::from_ref(msg))?;
+            self.encode_prefix(std::slice::from_ref(msg))?;
         }
         match self.deliver() {
             Outcome::Retry(Some(e)) if !e.is_network_failure() => {
@@ -566,16 +643,27 @@ impl Hologram {
         }
     }
 
-    /// The highest sequence number the cloud (or raw server) has answered
-    /// without refusal, in this run.
-    pub fn last_acknowledged(&self) -> Option<u64> {
-        self.last_acknowledged
+    /// The receipts of older queued messages that a call to
+    /// [`send`](Self::send) or [`send_message`](Self::send_message) flushed
+    /// ahead of its own message (those calls return only their own
+    /// receipt). Taking them empties the list.
+    pub fn take_flushed_receipts(&mut self) -> Vec<Receipt> {
+        std::mem::take(&mut self.flushed)
     }
 
-    /// Encodes a prefix of `msgs` with a time-based authenticator, waiting
-    /// for the next clock window when the current one was used (so no
-    /// message is lost). Returns how many messages the payload holds.
-    fn encode_timed(&mut self, msgs: &[Message]) -> Result<usize, Error> {
+    /// The highest sequence number the cloud (or raw server) has answered
+    /// without refusal.
+    /// With a durable outbox this survives restarts.
+    pub fn last_acknowledged(&self) -> Option<u64> {
+        let stored = Some(self.outbox.last_acknowledged()).filter(|&s| s > 0);
+        self.last_acknowledged.max(stored)
+    }
+
+    /// Encodes a prefix of `msgs` into one payload (one message, or with a
+    /// time-based authenticator as many as share a one-time password),
+    /// waiting for the next clock window when the current one was used (so
+    /// no message is lost). Returns how many messages the payload holds.
+    fn encode_prefix(&mut self, msgs: &[Message]) -> Result<usize, Error> {
         for _ in 0..2 {
             self.payload.clear();
             match self
@@ -660,7 +748,7 @@ impl Hologram {
                 .collect();
             let Some(last) = batch.last() else { break };
             tried_up_to = last.sequence;
-            let outcomes = if time_based {
+            let outcomes = if time_based || self.ordered {
                 self.flush_one_by_one(&batch)?
             } else {
                 self.flush_concurrently(&batch)?
@@ -707,13 +795,15 @@ impl Hologram {
             .collect())
     }
 
-    /// For time-based authenticators: one payload per clock window, each
-    /// carrying as many queued messages as the authenticator can frame.
+    /// One payload at a time, oldest first, stopping at the first failure:
+    /// for ordered delivery, and for time-based authenticators (one payload
+    /// per clock window, each carrying as many queued messages as the
+    /// authenticator can frame).
     fn flush_one_by_one(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
         let msgs: Vec<Message> = batch.iter().map(|q| q.message.clone()).collect();
         let mut outcomes = Vec::with_capacity(batch.len());
         while outcomes.len() < msgs.len() {
-            let taken = self.encode_timed(&msgs[outcomes.len()..])?.max(1);
+            let taken = self.encode_prefix(&msgs[outcomes.len()..])?.max(1);
             let outcome = self.deliver();
             let failed = matches!(outcome, Outcome::Retry(_));
             outcomes.extend(std::iter::repeat_n(outcome, taken));

@@ -32,6 +32,7 @@ mod events;
 mod hologram;
 pub mod logging;
 mod outbox;
+pub mod plugins;
 mod receipt;
 mod registry;
 mod retry;

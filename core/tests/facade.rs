@@ -325,6 +325,10 @@ fn a_link_coming_up_by_itself_flushes_before_the_next_message() {
     let receipt = r.sdk.send_message("new", &[] as &[&str]).unwrap();
     assert!(receipt.is_delivered());
     assert_eq!(sent(&r), ["old", "new"]);
+    let older = r.sdk.take_flushed_receipts();
+    assert_eq!(older.len(), 1);
+    assert!(older[0].is_delivered() && older[0].sequence() < receipt.sequence());
+    assert!(r.sdk.take_flushed_receipts().is_empty());
 }
 
 #[test]
@@ -564,4 +568,106 @@ fn final_codes_are_not_retried_and_exhausted_retries_keep_the_message() {
     assert!(receipts[0].is_delivered());
     assert_eq!(sdk.pending(), 0);
     assert_eq!(sdk.last_acknowledged(), Some(kept.sequence()));
+}
+
+#[test]
+fn a_durable_outbox_survives_a_restart_and_is_flushed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let build = || {
+        Hologram::builder()
+            .credentials(Credentials::with_devicekey("12345678").unwrap())
+            .registry(registry(&up, &wire))
+            .network("link")
+            .authentication("plain")
+            .retry(RetryPolicy::NONE)
+            .outbox_dir(dir.path())
+            .build()
+            .unwrap()
+    };
+    let mut sdk = build();
+    let first = sdk.send_message("before the crash", &["t"]).unwrap();
+    assert!(first.is_queued());
+    sdk.send_message("second", &[] as &[&str]).unwrap();
+    drop(sdk);
+
+    *up.lock().unwrap() = true;
+    let mut sdk = build();
+    assert_eq!(sdk.pending(), 2);
+    let next = sdk
+        .send_message("after the restart", &[] as &[&str])
+        .unwrap();
+    assert!(
+        next.sequence() > first.sequence() + 1,
+        "numbers survive restarts"
+    );
+    assert_eq!(
+        sent_payloads(&wire),
+        ["before the crash|t", "second", "after the restart"]
+    );
+    assert_eq!(sdk.pending(), 0);
+    assert_eq!(sdk.last_acknowledged(), Some(next.sequence()));
+    drop(sdk);
+
+    let mut sdk = build();
+    assert_eq!(sdk.pending(), 0);
+    sdk.reconnect().unwrap();
+    assert_eq!(sent_payloads(&wire).len(), 3, "nothing sent twice");
+    assert_eq!(sdk.last_acknowledged(), Some(next.sequence()));
+}
+
+fn sent_payloads(wire: &Wire) -> Vec<String> {
+    wire.sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect()
+}
+
+#[test]
+fn a_full_outbox_refuses_or_drops_the_oldest_and_says_so() {
+    use hologram_outbox::{FileOutbox, FullPolicy};
+    let dir = tempfile::tempdir().unwrap();
+    for policy in [FullPolicy::Refuse, FullPolicy::DropOldest] {
+        let up = Arc::new(Mutex::new(false));
+        let wire = Wire::default();
+        let sub = dir.path().join(format!("{policy:?}"));
+        let outbox = FileOutbox::builder(&sub)
+            .max_messages(2)
+            .when_full(policy)
+            .open()
+            .unwrap();
+        let mut sdk = Hologram::builder()
+            .credentials(Credentials::with_devicekey("12345678").unwrap())
+            .registry(registry(&up, &wire))
+            .network("link")
+            .authentication("plain")
+            .outbox(Box::new(outbox))
+            .build()
+            .unwrap();
+        let dropped = Arc::new(Mutex::new(0));
+        let d = dropped.clone();
+        sdk.events()
+            .subscribe("message.dropped", move |_| *d.lock().unwrap() += 1);
+        sdk.send_message("a", &[] as &[&str]).unwrap();
+        sdk.send_message("b", &[] as &[&str]).unwrap();
+        let third = sdk.send_message("c", &[] as &[&str]);
+        *up.lock().unwrap() = true;
+        match policy {
+            FullPolicy::Refuse => {
+                assert!(matches!(third, Err(Error::Outbox(_))), "{third:?}");
+                assert_eq!(*dropped.lock().unwrap(), 0);
+                sdk.flush().unwrap();
+                assert_eq!(sent_payloads(&wire), ["a", "b"]);
+            }
+            _ => {
+                assert!(third.unwrap().is_queued());
+                assert_eq!(*dropped.lock().unwrap(), 1, "the drop is reported");
+                sdk.flush().unwrap();
+                assert_eq!(sent_payloads(&wire), ["b", "c"]);
+            }
+        }
+    }
 }

@@ -94,17 +94,28 @@ impl FromStr for CsrpskForm {
 /// let mut out = Vec::new();
 ///
 /// Csrpsk::new().encode_message(&creds, &msg, &mut out).unwrap();
-/// assert_eq!(out, b"{\"k\":\"12345678\",\"d\":\"hello\",\"t\":\"t1\"}\r\r");
+/// assert_eq!(out, b"{\"k\":\"12345678\",\"d\":\"hello\",\"t\":[\"t1\"]}\r\r");
 ///
 /// out.clear();
 /// let mut full = Csrpsk::new().with_form(CsrpskForm::Full).with_topic_list(true);
 /// full.encode_message(&creds, &msg, &mut out).unwrap();
 /// assert_eq!(out, b"{\"devicekey\":\"12345678\",\"data\":\"hello\",\"tags\":[\"t1\"]}\r\r");
 /// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Csrpsk {
     form: CsrpskForm,
     topic_list: bool,
+}
+
+impl Default for Csrpsk {
+    /// The compact form; a single topic as a one-element list, so the
+    /// payload parses to exactly the object the Python SDK sends.
+    fn default() -> Self {
+        Csrpsk {
+            form: CsrpskForm::Compact,
+            topic_list: true,
+        }
+    }
 }
 
 impl Csrpsk {
@@ -114,14 +125,15 @@ impl Csrpsk {
     /// The settings [`from_config`](Self::from_config) knows.
     pub const SETTINGS: &'static [&'static str] = &["form", "topic_list"];
 
-    /// The compact form, a single topic sent as a string.
+    /// The compact form, a single topic sent as a one-element list.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// From the adapter settings: `form` = `compact` (default) | `seed` |
-    /// `full`; `topic_list` = `false` (default: a single topic goes as a
-    /// string) | `true` (as a one-element list). Unknown keys are rejected.
+    /// `full`; `topic_list` = `true` (default: a single topic goes as a
+    /// one-element list, as the Python SDK sends it) | `false` (as a string,
+    /// 2 bytes shorter). Unknown keys are rejected.
     pub fn from_config(config: &AdapterConfig) -> Result<Self, ConfigError> {
         config.check_known(Self::NAME, Self::SETTINGS)?;
         let mut csrpsk = Csrpsk::new();
@@ -140,9 +152,9 @@ impl Csrpsk {
         self
     }
 
-    /// Sends a single topic as a one-element list (`true`) or as a string
-    /// (`false`, the default and 4 bytes shorter). Several topics always go
-    /// as a list.
+    /// Sends a single topic as a one-element list (`true`, the default, the
+    /// same JSON the Python SDK sends) or as a string (`false`, 2 bytes
+    /// shorter; the cloud accepts both). Several topics always go as a list.
     pub fn with_topic_list(mut self, topic_list: bool) -> Self {
         self.topic_list = topic_list;
         self
@@ -330,7 +342,7 @@ mod tests {
     #[test]
     fn config_keys() {
         let c = Csrpsk::from_config(&AdapterConfig::new()).expect("defaults");
-        assert_eq!((c.form(), c.topic_list()), (CsrpskForm::Compact, false));
+        assert_eq!((c.form(), c.topic_list()), (CsrpskForm::Compact, true));
         let cfg = AdapterConfig::new()
             .with("form", "full")
             .with("topic_list", "true");

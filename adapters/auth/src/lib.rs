@@ -7,7 +7,7 @@
 //!
 //! | name | type | message payload | SMS | settings |
 //! |---|---|---|---|---|
-//! | `csrpsk` | [`Csrpsk`] | `{"k":…,"d":…,"t":…}\r\r` (compact JSON) | `S<key><number> <text>\r\r` | `form` = `compact` \| `seed` \| `full`; `topic_list` = `false` \| `true` |
+//! | `csrpsk` | [`Csrpsk`] | `{"k":…,"d":…,"t":…}\r\r` (compact JSON) | `S<key><number> <text>\r\r` | `form` = `compact` \| `seed` \| `full`; `topic_list` = `true` (default) \| `false` |
 //! | `totp` | [`Totp`] | `C<device_id> <time> <otp> T<topic>\0… B<data>\0… \0` | unsupported | `time_window` = seconds (default 30) |
 //!
 //! Encoders append straight into the caller's buffer: no intermediate JSON

@@ -103,7 +103,7 @@ proptest! {
             let msg = Message::new(data).with_topics(topics.clone());
             auth.encode_message(&creds, &msg, &mut out).expect("encodes");
             let map = fields(&out)?;
-            prop_assert_eq!(map.get(t).cloned(), expected_topics(&topics, false));
+            prop_assert_eq!(map.get(t).cloned(), expected_topics(&topics, true));
         }
     }
 

@@ -8,6 +8,7 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hmac::{Hmac, KeyInit, Mac};
 use hologram_conformance::{EventCallback, KitTimeouts, ObservableSink};
 use hologram_ports::{
     AuthCapabilities, AuthError, Authenticator, Credentials, Endpoint, Event, EventSink,
@@ -15,7 +16,6 @@ use hologram_ports::{
     SignalReading, SignalSource, Sms, Ssid, Transport, TransportCapabilities, TransportError,
     TransportPhase,
 };
-use hmac::{Hmac, KeyInit, Mac};
 
 // ---------------------------------------------------------------- network
 
@@ -251,7 +251,8 @@ pub struct PoisonOnQueryFailure {
 
 impl fmt::Debug for PoisonOnQueryFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PoisonOnQueryFailure").finish_non_exhaustive()
+        f.debug_struct("PoisonOnQueryFailure")
+            .finish_non_exhaustive()
     }
 }
 
@@ -439,7 +440,9 @@ impl StdTransport {
         let mut bytes = Vec::new();
         match s.read_to_end(&mut bytes) {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::ConnectionReset && self.is(TxFault::ResetAsEmptyReply) => {}
+            Err(e)
+                if e.kind() == ErrorKind::ConnectionReset
+                    && self.is(TxFault::ResetAsEmptyReply) => {}
             Err(e) => return Err(self.io(TransportPhase::Read, e)),
         }
         if self.is(TxFault::TruncatesReply) {
@@ -450,7 +453,10 @@ impl StdTransport {
         } else if bytes.trim_ascii().is_empty() && !self.is(TxFault::CloseAsMalformed) {
             Some(ResultCode::ConnectionClosed)
         } else {
-            Some(ResultCode::parse_reply(&bytes).map_err(|r| TransportError::malformed(&bytes, r))?)
+            Some(
+                ResultCode::parse_reply(&bytes)
+                    .map_err(|r| TransportError::malformed(&bytes, r))?,
+            )
         };
         Ok(Reply { bytes, code })
     }
@@ -624,9 +630,18 @@ impl Authenticator for RefCsrpsk {
             });
         }
         let key = self.key(creds)?;
-        let sep = if self.is(AuthFault::WrongSms) { "" } else { " " };
+        let sep = if self.is(AuthFault::WrongSms) {
+            ""
+        } else {
+            " "
+        };
         out.extend_from_slice(
-            format!("S{key}{}{sep}{}\r\r", sms.destination(), sms.text().as_str()).as_bytes(),
+            format!(
+                "S{key}{}{sep}{}\r\r",
+                sms.destination(),
+                sms.text().as_str()
+            )
+            .as_bytes(),
         );
         Ok(())
     }
@@ -698,10 +713,14 @@ impl Authenticator for RefTotp {
             self.used = Some(counter);
         }
         if creds.device_id().is_empty() {
-            return Err(AuthError::missing(hologram_ports::CredentialField::DeviceId));
+            return Err(AuthError::missing(
+                hologram_ports::CredentialField::DeviceId,
+            ));
         }
         if creds.private_key().is_empty() {
-            return Err(AuthError::missing(hologram_ports::CredentialField::PrivateKey));
+            return Err(AuthError::missing(
+                hologram_ports::CredentialField::PrivateKey,
+            ));
         }
         if msg.data().contains('\0') && !self.is(AuthFault::AcceptsNul) {
             return Err(AuthError::Unframeable {
@@ -753,11 +772,13 @@ pub enum SinkFault {
     DropsNested,
 }
 
+type SharedCallback = Arc<dyn Fn(&Event) + Send + Sync>;
+
 /// A sink with one fault (the correct reference is the kit's `RecordingSink`).
 pub struct FaultySink {
     fault: SinkFault,
     state: Mutex<(Vec<Event>, u64, bool)>,
-    callbacks: Mutex<Vec<Arc<dyn Fn(&Event) + Send + Sync>>>,
+    callbacks: Mutex<Vec<SharedCallback>>,
 }
 
 impl fmt::Debug for FaultySink {
@@ -786,7 +807,7 @@ impl EventSink for FaultySink {
         }
         state.1 += 1;
         match self.fault {
-            SinkFault::DropsEvery7th if state.1 % 7 == 0 => {}
+            SinkFault::DropsEvery7th if state.1.is_multiple_of(7) => {}
             SinkFault::Reorders => state.0.insert(0, event.clone()),
             SinkFault::Duplicates => {
                 state.0.push(event.clone());
@@ -813,7 +834,11 @@ impl EventSink for FaultySink {
 
 impl ObservableSink for FaultySink {
     fn received(&self) -> Vec<Event> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner()).0.clone()
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+            .clone()
     }
 
     fn on_event(&self, callback: EventCallback) {

@@ -1,0 +1,376 @@
+//! The command line: every command and option, parsed with clap.
+//!
+//! Long options are kebab-case (`--cloud-id`); the spellings of the Python
+//! SDK's scripts (`--cloud_id`) are accepted as visible aliases, so
+//! `hologram_send.py` command lines keep working.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const TOP_AFTER_HELP: &str = "\
+Examples:
+  hologram send --simulate \"hello\" -t demo       try it: no account, no network
+  hologram send -f creds.hjson \"21.5C\" -t temp    send to the Hologram cloud
+  sensor | hologram send -f creds.hjson - -t temp  one message per input line
+  hologram sms -f creds.hjson --destination +11234567890 \"hey there!\"
+  hologram cloud-sim --port 9999                   a local cloud to test against
+
+Exit codes:
+  0  every message was delivered
+  1  the cloud refused at least one message (its code is printed)
+  2  usage or configuration error (bad option, credential, topic, file)
+  3  network or transport error (a message was not delivered)";
+
+const SEND_AFTER_HELP: &str = "\
+Where messages go:
+  By default to the Hologram cloud, cloudsocket.hologram.io:9999, encoded with
+  your device key (csrpsk) or device id + private key (totp). --host/--port
+  send the same encoded messages to a relay or simulator instead. --raw sends
+  each message's bytes as they are to --host/--port, with no envelope.
+  --simulate starts a cloud simulator on a loopback port and sends there.
+
+Output (one line per message, on standard output):
+  message 1: DATA RECEIVED: [0,0] Message sent successfully
+  message 2: REFUSED: [3,0] Auth section of the message was invalid
+  message 3: NOT DELIVERED: connection to 127.0.0.1:9999 was refused
+  With --json, one JSON object per message instead:
+  {\"index\":1,\"sequence\":1,\"status\":\"acknowledged\",\"code\":0,
+   \"description\":\"Message sent successfully\",\"reply\":null}
+  status: acknowledged, refused, replied (--raw), queued (kept in --outbox)
+  or failed (not delivered). With --simulate, lines with a \"type\" field are
+  what the simulated cloud received.
+
+Credentials file (-f, HJSON, comments allowed; flags override it):
+  {
+    // 8-character device key from the dashboard (or cloud_id + cloud_key)
+    devicekey: \"xxxxxxxx\"
+    // optional: host, port, network, ssid, authtype, device_id, private_key,
+    // passphrase (Wi-Fi; or the HOLOGRAM_WIFI_PASSPHRASE variable),
+    // network_options: { interface: \"wlp2s0\" }
+  }
+
+Examples:
+  hologram send --simulate \"hello\" -t demo
+  hologram send \"message message\" \"one more message\" -f creds.hjson -t topic-example
+  sensor | hologram send -f creds.hjson --json - -t temp
+  hologram send --raw --host 192.0.2.10 -p 7000 \"PING\"
+
+Note: -t takes every value up to the next option, so put messages before -t
+(or end the topics with --).
+
+Exit codes:
+  0  every message was delivered
+  1  the cloud refused at least one message (its code is printed)
+  2  usage or configuration error
+  3  network or transport error (a message was not delivered)";
+
+const SMS_AFTER_HELP: &str = "\
+The SMS goes through the Hologram cloud (or --host/--port, or --simulate),
+authenticated with your device key (csrpsk). The destination is '+' and the
+country code and number; the text is at most 160 characters.
+
+Example:
+  hologram sms -f creds.hjson --destination +11234567890 \"hey there!\"
+
+Exit codes: 0 sent, 1 refused by the cloud, 2 usage or configuration error,
+3 network or transport error.";
+
+const CLOUD_SIM_AFTER_HELP: &str = "\
+The first line on standard output is `listening on ADDRESS:PORT` (useful with
+--port 0, which picks a free port); then one line per request received.
+Stop it with Ctrl-C.
+
+Devices file (HJSON): with no file, any well-formed device key is accepted.
+  { devices: [ { devicekey: \"12345678\" }, { device_id: \"42\", private_key: \"abc\" } ] }
+
+Example:
+  hologram cloud-sim --port 9999 &
+  hologram send --host 127.0.0.1 -p 9999 --devicekey 12345678 \"hello\"";
+
+/// The `hologram` command.
+#[derive(Debug, Parser)]
+#[command(
+    name = "hologram",
+    version,
+    about = "Send messages and SMS through the Hologram cloud, or raw messages to your own server.",
+    long_about = "Send messages (with topics) and SMS through the Hologram cloud, or raw messages \
+to a TCP server of your own, over a network interface the SDK manages (Wi-Fi, the simulator, or a \
+plugin). Re-creates the Python SDK's hologram_send.py and hologram_sms.py.",
+    after_help = TOP_AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// More log output on standard error: -v info, -vv debug, -vvv trace (default: warnings).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print errors only (no warnings, no notes).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send messages to the Hologram cloud, a relay, a raw server or the simulator.
+    #[command(after_help = SEND_AFTER_HELP)]
+    Send(SendArgs),
+    /// Send an SMS through the Hologram cloud (the Python hologram_sms.py).
+    #[command(after_help = SMS_AFTER_HELP)]
+    Sms(SmsArgs),
+    /// Run the Hologram cloud simulator on a local port until stopped.
+    #[command(name = "cloud-sim", after_help = CLOUD_SIM_AFTER_HELP)]
+    CloudSim(CloudSimArgs),
+    /// List or inspect adapters and plugins.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+    /// Print the SDK version (the Python getSDKVersion()).
+    Version,
+}
+
+/// The authentication used to encode messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthType {
+    /// The device key (cloud id + cloud key) in a JSON envelope.
+    Csrpsk,
+    /// Device id + one-time password from the private key.
+    Totp,
+}
+
+impl AuthType {
+    /// The authenticator's registered name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthType::Csrpsk => "csrpsk",
+            AuthType::Totp => "totp",
+        }
+    }
+}
+
+/// Options shared by `send` and `sms`: credentials, where to send, the network.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Credentials and connection")]
+pub struct Connection {
+    /// Credentials file (HJSON); its keys are the long options' names
+    /// (cloud_id, devicekey, host, ...). Options given on the command line win.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The 4-character cloud id from your dashboard.
+    #[arg(long, visible_alias = "cloud_id", value_name = "ID")]
+    pub cloud_id: Option<String>,
+
+    /// The 4-character cloud key from your dashboard.
+    #[arg(long, visible_alias = "cloud_key", value_name = "KEY")]
+    pub cloud_key: Option<String>,
+
+    /// The 8-character device key from your dashboard (cloud id + cloud key).
+    #[arg(long, visible_alias = "device-key", value_name = "KEY")]
+    pub devicekey: Option<String>,
+
+    /// Server host name or IP address: a relay or simulator for the cloud, or
+    /// your server with --raw [default: cloudsocket.hologram.io].
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// Server port [default: 9999 for the cloud].
+    #[arg(short = 'p', long, value_name = "PORT",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// SSID of the Wi-Fi network to join (implies --network wifi when no
+    /// network is given). The passphrase comes from the file's `passphrase`
+    /// key or the HOLOGRAM_WIFI_PASSPHRASE variable, never from an option.
+    #[arg(long, value_name = "SSID")]
+    pub ssid: Option<String>,
+
+    /// Network interface for the SDK to bring up first: `wifi`, `sim`, or a
+    /// plugin's name [default: none: use the host's connectivity as it is].
+    #[arg(long, value_name = "NAME")]
+    pub network: Option<String>,
+
+    /// A setting for the network interface, e.g. `interface=wlp2s0` for
+    /// wifi (repeatable; the adapter lists its settings when one is unknown).
+    #[arg(long = "network-option", value_name = "KEY=VALUE", value_parser = parse_setting)]
+    pub network_options: Vec<(String, String)>,
+
+    /// Seconds to wait for each step (connect, write, reply) [default: 5].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+
+    /// Directory of network plugins (.so) to load [default: $HOLOGRAM_PLUGINS_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub plugins_dir: Option<PathBuf>,
+
+    /// Start the embedded cloud simulator on a loopback port with the `sim`
+    /// network, send there, and print what the cloud received.
+    #[arg(long, conflicts_with_all = ["host", "port"])]
+    pub simulate: bool,
+
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hologram send`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// Messages to send, each as its own message, in order; `-` reads
+    /// messages from standard input, one per line.
+    #[arg(value_name = "MESSAGE")]
+    pub messages: Vec<String>,
+
+    /// Topics for every message (repeatable, several values each).
+    #[arg(short = 't', long = "topic", value_name = "TOPIC", num_args = 1.., action = ArgAction::Append)]
+    pub topics: Vec<String>,
+
+    /// The device id, for totp authentication.
+    #[arg(long, visible_alias = "device_id", value_name = "ID")]
+    pub device_id: Option<String>,
+
+    /// The private key, for totp authentication.
+    #[arg(long, visible_alias = "private_key", value_name = "KEY")]
+    pub private_key: Option<String>,
+
+    /// Authentication [default: csrpsk, or totp when only device id and
+    /// private key are given].
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub authtype: Option<AuthType>,
+
+    /// Send each message's bytes as they are to --host/--port (no envelope,
+    /// no credentials) and print the server's reply.
+    #[arg(long, conflicts_with_all = ["topics", "simulate", "outbox", "authtype"])]
+    pub raw: bool,
+
+    /// Durable outbox directory: messages are kept there until the cloud
+    /// answers, across runs. With no MESSAGE, just sends what it holds.
+    #[arg(long, value_name = "DIR")]
+    pub outbox: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// `hologram sms`.
+#[derive(Debug, Clone, Args)]
+pub struct SmsArgs {
+    /// The destination number: '+', the country code and the number.
+    #[arg(long, value_name = "NUMBER")]
+    pub destination: String,
+
+    /// The text, at most 160 characters.
+    #[arg(value_name = "MESSAGE")]
+    pub message: String,
+
+    #[command(flatten)]
+    pub connection: Connection,
+}
+
+/// `hologram cloud-sim`.
+#[derive(Debug, Clone, Args)]
+pub struct CloudSimArgs {
+    /// Port to listen on (0 picks a free one, printed on the first line).
+    #[arg(short = 'p', long, value_name = "PORT", default_value_t = 9999)]
+    pub port: u16,
+
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Devices file (HJSON) listing the keys the simulator accepts
+    /// [default: any well-formed key].
+    #[arg(long, value_name = "FILE")]
+    pub devices: Option<PathBuf>,
+
+    /// One JSON object per received request instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hologram plugins ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PluginsCommand {
+    /// List the built-in and loaded adapters by kind and name.
+    List(PluginsListArgs),
+}
+
+/// `hologram plugins list`.
+#[derive(Debug, Clone, Args)]
+pub struct PluginsListArgs {
+    /// Directory of plugins (.so) to load [default: $HOLOGRAM_PLUGINS_DIR].
+    #[arg(long, value_name = "DIR")]
+    pub plugins_dir: Option<PathBuf>,
+
+    /// One JSON object per adapter instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `KEY=VALUE`, for `--network-option`.
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
+/// A timeout in seconds: positive, at most a day.
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if secs > 0.0 && secs <= 86_400.0 {
+        Ok(secs)
+    } else {
+        Err(format!("{text} is not between 0 and 86400 seconds"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn spec_spellings_and_multi_valued_topics() {
+        let cli = Cli::try_parse_from([
+            "hologram",
+            "send",
+            "a",
+            "b",
+            "--cloud_id",
+            "abcd",
+            "-t",
+            "x",
+            "y",
+            "--topic",
+            "z",
+        ])
+        .unwrap();
+        let Command::Send(s) = cli.command else {
+            panic!("not send")
+        };
+        assert_eq!(s.messages, ["a", "b"]);
+        assert_eq!(s.topics, ["x", "y", "z"]);
+        assert_eq!(s.connection.cloud_id.as_deref(), Some("abcd"));
+    }
+
+    #[test]
+    fn timeouts_are_bounded() {
+        assert!(parse_timeout("2.5").is_ok());
+        for bad in ["0", "-1", "x", "1e9", "NaN"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+}

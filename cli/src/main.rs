@@ -1,0 +1,89 @@
+//! `hologram`: send messages and SMS through the Hologram cloud, raw
+//! messages to your own server, run the cloud simulator, list adapters.
+//!
+//! Exit codes: 0 every message delivered; 1 the cloud refused at least one
+//! message; 2 usage or configuration error; 3 network or transport error.
+#![deny(missing_docs, missing_debug_implementations, unsafe_code)]
+
+mod args;
+mod cloud_sim;
+mod config;
+mod exit;
+mod output;
+mod plugins;
+mod send;
+mod setup;
+mod sms;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use log::LevelFilter;
+
+use args::{Cli, Command, PluginsCommand};
+use exit::{CliError, Status};
+use output::Printer;
+
+fn level(cli: &Cli) -> LevelFilter {
+    if cli.quiet {
+        return LevelFilter::Error;
+    }
+    match cli.verbose {
+        0 => LevelFilter::Warn,
+        1 => LevelFilter::Info,
+        2 => LevelFilter::Debug,
+        _ => LevelFilter::Trace,
+    }
+}
+
+/// Logs go to standard error in the SDK's `LEVEL:<Component>:<message>`
+/// form (`hologram::logging`). At the default level the transports'
+/// per-message warnings (`Cloud`, `Raw`) are left out: the command prints
+/// its own line for every message, and says whether it was kept; `-v`
+/// shows them.
+fn init_logging(cli: &Cli) {
+    let level = level(cli);
+    let mut dispatch = fern::Dispatch::new()
+        .format(|out, message, record| {
+            out.finish(format_args!(
+                "{}",
+                hologram::logging::format_line(record.level(), record.target(), message)
+            ))
+        })
+        .level(level);
+    if level == LevelFilter::Warn {
+        dispatch = dispatch
+            .level_for("Cloud", LevelFilter::Error)
+            .level_for("Raw", LevelFilter::Error);
+    }
+    // Only fails if a logger is already installed: keep that one.
+    let _ = dispatch.chain(std::io::stderr()).apply();
+}
+
+fn run(cli: &Cli) -> Result<Status, CliError> {
+    match &cli.command {
+        Command::Send(a) => send::run(a, &Printer::new(a.connection.json, cli.quiet)),
+        Command::Sms(a) => sms::run(a, &Printer::new(a.connection.json, cli.quiet)),
+        Command::CloudSim(a) => cloud_sim::run(a, &Printer::new(a.json, cli.quiet)),
+        Command::Plugins(PluginsCommand::List(a)) => {
+            plugins::list(a, &Printer::new(a.json, cli.quiet))
+        }
+        Command::Version => {
+            Printer::new(false, cli.quiet).line(hologram::Hologram::sdk_version());
+            Ok(Status::Success)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    // clap prints usage errors itself and exits with code 2.
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(&cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.status().code())
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! `hologram send`: the Python `hologram_send.py`, and more.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use hologram::{Outbox, OutboxError, Queued, Receipt, Topic};
+
+use crate::args::SendArgs;
+use crate::exit::{status_of, CliError, Status};
+use crate::output::{Label, Printer};
+use crate::setup::{self, DiscardOutbox, Options, Purpose, Session};
+
+/// One message to send, or why the input could not give one.
+type Input = Result<String, CliError>;
+
+/// The messages of the command line, in order, with `-` replaced by the
+/// lines of standard input (read as they come, so a pipe is sent as it flows).
+fn messages(args: &[String]) -> impl Iterator<Item = Input> + '_ {
+    args.iter()
+        .flat_map(|m| -> Box<dyn Iterator<Item = Input>> {
+            if m == "-" {
+                Box::new(stdin_lines())
+            } else {
+                Box::new(std::iter::once(Ok(m.clone())))
+            }
+        })
+}
+
+fn stdin_lines() -> impl Iterator<Item = Input> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut number = 0usize;
+    std::iter::from_fn(move || loop {
+        number += 1;
+        match lines.next()? {
+            Ok(line) => {
+                let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
+                if line.trim().is_empty() {
+                    continue;
+                }
+                return Some(Ok(line));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Some(Err(CliError::Usage(format!(
+                    "standard input line {number} is not UTF-8 text"
+                ))))
+            }
+            Err(e) => {
+                return Some(Err(CliError::Usage(format!(
+                    "cannot read standard input: {e}"
+                ))))
+            }
+        }
+    })
+}
+
+/// An outbox the command can look into while the SDK owns it: to tell
+/// which queued messages a send answered along the way.
+#[derive(Debug, Clone)]
+struct SharedOutbox(Arc<Mutex<Box<dyn Outbox>>>);
+
+impl SharedOutbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Outbox>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sequences(&self) -> BTreeSet<u64> {
+        self.lock()
+            .pending(usize::MAX)
+            .map(|q| q.into_iter().map(|q| q.sequence).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Outbox for SharedOutbox {
+    fn push(
+        &mut self,
+        sequence: u64,
+        message: &hologram::Message,
+    ) -> Result<Option<Queued>, OutboxError> {
+        self.lock().push(sequence, message)
+    }
+    fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {
+        self.lock().pending(limit)
+    }
+    fn remove(&mut self, sequence: u64) -> Result<(), OutboxError> {
+        self.lock().remove(sequence)
+    }
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+    fn last_sequence(&self) -> u64 {
+        self.lock().last_sequence()
+    }
+    fn is_durable(&self) -> bool {
+        self.lock().is_durable()
+    }
+}
+
+fn open_outbox(dir: &Path) -> Result<Box<dyn Outbox>, CliError> {
+    hologram_outbox::FileOutbox::open(dir)
+        .map(|o| Box::new(o) as Box<dyn Outbox>)
+        .map_err(|e| CliError::Config(format!("cannot open the outbox {}: {e}", dir.display())))
+}
+
+/// Tracks what became of each message, to print it once final and to
+/// compute the exit status.
+struct Tally<'a> {
+    printer: &'a Printer,
+    keep: bool,
+    /// This run's messages by sequence number → their index.
+    index: HashMap<u64, usize>,
+    /// The latest status of every message seen, by sequence number.
+    status: BTreeMap<u64, Status>,
+    /// Refusals printed (to compare with the SDK's count).
+    refused: usize,
+    /// The worst status of messages that never got a sequence number.
+    other: Status,
+}
+
+impl Tally<'_> {
+    fn label(&self, sequence: u64) -> Label {
+        match self.index.get(&sequence) {
+            Some(&i) => Label::Message(i),
+            None => Label::Outbox,
+        }
+    }
+
+    fn print(&mut self, label: Label, receipt: &Receipt) {
+        let status = self.printer.receipt(label, receipt, self.keep);
+        if status == Status::Refused {
+            self.refused += 1;
+        }
+        self.status.insert(receipt.sequence(), status);
+    }
+
+    fn print_all(&mut self, receipts: &[Receipt]) {
+        for r in receipts {
+            self.print(self.label(r.sequence()), r);
+        }
+    }
+
+    fn worst(&self) -> Status {
+        self.status.values().copied().fold(self.other, Status::max)
+    }
+}
+
+/// Runs `hologram send`.
+pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
+    for t in &args.topics {
+        Topic::new(t).map_err(|e| CliError::Usage(format!("invalid topic: {e}")))?;
+    }
+    if args.messages.is_empty() && args.outbox.is_none() {
+        return Err(CliError::Usage(
+            "nothing to send: give one or more MESSAGEs, or - to read them from standard input \
+             (see hologram send --help)"
+                .to_owned(),
+        ));
+    }
+    let purpose = if args.raw {
+        Purpose::Raw
+    } else {
+        Purpose::Messages
+    };
+    let shared = match &args.outbox {
+        Some(dir) => Some(SharedOutbox(Arc::new(Mutex::new(open_outbox(dir)?)))),
+        None => None,
+    };
+    let outbox: Box<dyn Outbox> = match &shared {
+        Some(s) => Box::new(s.clone()),
+        None => Box::new(DiscardOutbox::default()),
+    };
+    let opts = Options {
+        connection: &args.connection,
+        device_id: args.device_id.as_deref(),
+        private_key: args.private_key.as_deref(),
+        authtype: args.authtype,
+        purpose,
+    };
+    let mut session = setup::open(&opts, printer, outbox)?;
+    let mut tally = Tally {
+        printer,
+        keep: shared.is_some(),
+        index: HashMap::new(),
+        status: BTreeMap::new(),
+        refused: 0,
+        other: Status::Success,
+    };
+    let result = send_all(args, &mut session, shared.as_ref(), &mut tally);
+    crate::cloud_sim::report_and_stop(&mut session, printer);
+    result?;
+    if let (Some(s), Some(dir)) = (&shared, &args.outbox) {
+        let left = s.lock().len();
+        if left > 0 {
+            printer.note(&format!(
+                "{left} message(s) kept in the outbox {} for the next run",
+                dir.display()
+            ));
+        }
+    }
+    let mut status = tally.worst();
+    if session.refusals() > tally.refused {
+        status = status.max(Status::Refused);
+    }
+    Ok(status)
+}
+
+fn send_all(
+    args: &SendArgs,
+    session: &mut Session,
+    shared: Option<&SharedOutbox>,
+    tally: &mut Tally<'_>,
+) -> Result<(), CliError> {
+    let network = session.hologram.network_name().map(str::to_owned);
+    let flushed = session.hologram.connect().map_err(|e| match &network {
+        Some(n) => CliError::sdk(format!("cannot bring up the network {n:?}"), e),
+        None => CliError::sdk("cannot send the messages kept in the outbox", e),
+    })?;
+    tally.print_all(&flushed);
+
+    for (i, message) in messages(&args.messages).enumerate() {
+        let index = i + 1;
+        let message = message?;
+        if args.raw {
+            match session.hologram.send_bytes(message.as_bytes()) {
+                Ok(r) => tally.print(Label::Message(index), &r),
+                Err(e) if status_of(&e) == Status::Network => {
+                    let status = tally.printer.failed(Label::Message(index), &e);
+                    tally.other = tally.other.max(status);
+                }
+                Err(e) => return Err(CliError::sdk(format!("message {index}"), e)),
+            }
+            continue;
+        }
+        if let Some(shared) = shared {
+            if session.hologram.pending() > 0 {
+                let receipts = session
+                    .hologram
+                    .flush()
+                    .map_err(|e| CliError::sdk("sending the queued messages", e))?;
+                tally.print_all(&receipts);
+            }
+            let before = shared.sequences();
+            let receipt = session
+                .hologram
+                .send_message(&message, &args.topics)
+                .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
+            tally.index.insert(receipt.sequence(), index);
+            tally.print(Label::Message(index), &receipt);
+            let after = shared.sequences();
+            // Messages queued before that this send's flush answered: their
+            // receipts stay inside the SDK; a refusal is logged as a warning.
+            for seq in before.difference(&after) {
+                let label = tally.label(*seq);
+                tally.printer.answered_elsewhere(label, *seq, index);
+                tally.status.insert(*seq, Status::Success);
+            }
+        } else {
+            let receipt = session
+                .hologram
+                .send_message(&message, &args.topics)
+                .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
+            tally.index.insert(receipt.sequence(), index);
+            tally.print(Label::Message(index), &receipt);
+        }
+    }
+
+    if shared.is_some() && session.hologram.pending() > 0 {
+        let receipts = session
+            .hologram
+            .flush()
+            .map_err(|e| CliError::sdk("sending the queued messages", e))?;
+        tally.print_all(&receipts);
+    }
+    Ok(())
+}

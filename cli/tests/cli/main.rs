@@ -1,0 +1,11 @@
+//! End-to-end tests of the `hologram` binary: every command and option,
+//! against the embedded simulator, the in-process `CloudSim`, the standalone
+//! `hologram cloud-sim` and a loopback capture server.
+
+mod cloud_sim;
+mod common;
+mod file;
+mod misc;
+mod plugins;
+mod send;
+mod sms;

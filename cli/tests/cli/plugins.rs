@@ -1,0 +1,133 @@
+use crate::common::expect;
+
+#[test]
+fn plugins_list_shows_the_built_in_adapters_by_kind() {
+    let r = expect(&["plugins", "list"], 0);
+    let text = &r.stdout;
+    let network = text.find("network:").expect("network section");
+    let transport = text.find("transport:").expect("transport section");
+    let auth = text
+        .find("authentication:")
+        .expect("authentication section");
+    assert!(network < transport && transport < auth, "{text}");
+    for (name, section) in [
+        ("sim", network),
+        ("wifi", network),
+        ("cloud", transport),
+        ("raw", transport),
+        ("csrpsk", auth),
+        ("totp", auth),
+    ] {
+        let at = text
+            .find(&format!("  {name} "))
+            .unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(at > section, "{name}: {text}");
+    }
+    let r = expect(&["plugins", "list", "--json"], 0);
+    let rows: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rows
+        .iter()
+        .any(|v| v["kind"] == "network" && v["name"] == "sim" && v["origin"] == "built-in"));
+}
+
+/// The cellular example plugin's library (a dev-dependency, so cargo builds
+/// its cdylib next to the test's dependencies), copied into a fresh
+/// plugins directory.
+fn plugins_dir_with_cellular() -> tempfile::TempDir {
+    let bin = assert_cmd::cargo::cargo_bin("hologram");
+    let so = bin
+        .parent()
+        .expect("target dir")
+        .join("deps")
+        .join("libhologram_plugin_cellular.so");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&so, dir.path().join("libcellular.so"))
+        .unwrap_or_else(|e| panic!("{}: {e}", so.display()));
+    dir
+}
+
+#[test]
+fn a_plugin_is_listed_with_its_file_and_version_and_a_bad_one_is_reported() {
+    let dir = plugins_dir_with_cellular();
+    std::fs::write(dir.path().join("libjunk.so"), b"not an ELF file").unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
+    let line = r
+        .stdout
+        .lines()
+        .position(|l| l.starts_with("  cellular "))
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert!(
+        r.stdout.lines().nth(line).unwrap().contains(" plugin "),
+        "{r:?}"
+    );
+    let file_line = r.stdout.lines().nth(line + 1).unwrap();
+    assert!(file_line.contains("libcellular.so, version "), "{r:?}");
+    assert!(
+        r.stdout.contains("not loaded:\n  plugin ") && r.stdout.contains("libjunk.so"),
+        "{r:?}"
+    );
+    // The environment variable works too, and --json gives the same facts.
+    let r = crate::common::run(
+        crate::common::hologram()
+            .args(["plugins", "list", "--json"])
+            .env("HOLOGRAM_PLUGINS_DIR", d),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let rows: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cellular = rows
+        .iter()
+        .find(|v| v["name"] == "cellular")
+        .expect("cellular row");
+    assert_eq!(cellular["origin"], "plugin");
+    assert!(cellular["version"].is_string());
+    assert!(rows.iter().any(|v| v["origin"] == "failed"));
+}
+
+#[test]
+fn send_over_a_plugin_network() {
+    let dir = plugins_dir_with_cellular();
+    let d = dir.path().to_str().unwrap();
+    let r = expect(
+        &[
+            "send",
+            "--simulate",
+            "--plugins-dir",
+            d,
+            "--network",
+            "cellular",
+            "--network-option",
+            "device=sim",
+            "over-lte",
+            "-t",
+            "cell",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("data=\"over-lte\""), "{r:?}");
+    // A network name that no plugin declares lists the ones there are.
+    crate::common::usage_error(
+        &[
+            "send",
+            "--simulate",
+            "--plugins-dir",
+            d,
+            "--network",
+            "lora",
+            "x",
+        ],
+        "available: cellular, sim, wifi",
+    );
+    crate::common::usage_error(
+        &["send", "--simulate", "--plugins-dir", "/nonexistent", "x"],
+        "plugins directory /nonexistent does not exist",
+    );
+}

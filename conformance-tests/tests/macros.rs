@@ -1,0 +1,52 @@
+//! The macros expand into one passing `#[test]` per rule on correct
+//! adapters: this file is what an adapter's `tests/conformance.rs` looks like.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{MemoryNetwork, RefCsrpsk, RefTotp};
+use hologram_conformance::{ObservableSink, RecordingSink};
+use hologram_ports::{EventSink, NetworkInterface};
+
+mod wifi_like {
+    use super::*;
+    hologram_conformance::network_tests!(
+        |events: Arc<dyn EventSink>| -> Box<dyn NetworkInterface> {
+            Box::new(MemoryNetwork::wifi(events))
+        },
+        can_connect = true
+    );
+}
+
+mod cannot_connect {
+    use super::*;
+    fn make(events: Arc<dyn EventSink>) -> Box<dyn NetworkInterface> {
+        Box::new(MemoryNetwork::offline(events))
+    }
+    hologram_conformance::network_tests!(make, can_connect = false);
+}
+
+mod raw {
+    hologram_conformance::transport_tests!(super::common::raw);
+}
+
+mod cloud {
+    hologram_conformance::transport_tests!(super::common::cloud);
+}
+
+mod csrpsk {
+    hologram_conformance::auth_tests!(csrpsk: super::RefCsrpsk::new);
+}
+
+mod totp {
+    hologram_conformance::auth_tests!(totp: super::RefTotp::new);
+}
+
+mod sink {
+    use super::*;
+    fn make() -> Arc<dyn ObservableSink> {
+        RecordingSink::new()
+    }
+    hologram_conformance::sink_tests!(make);
+}

@@ -1,0 +1,170 @@
+//! The example plugins, loaded from a directory as a user would: the
+//! conformance kit through the loaded `.so`, and a message sent through the
+//! cloud simulator with a plugin as the network.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hologram::{AdapterConfig, AdapterContext, Credentials, Delivery, EventSink, Hologram};
+use hologram_conformance::{run_network_suite, NetworkSuite, Outcome, Report};
+use hologram_plugin_loader::{load_file, LoadedPlugin};
+use hologram_plugin_tests::{library, plugin_dir, Fixture};
+use hologram_ports::NetworkInterface;
+use hologram_sim::cloud::CloudSim;
+
+fn suite(plugin: &LoadedPlugin, config: AdapterConfig, can_connect: bool) -> Report {
+    let make = |events: Arc<dyn EventSink>| -> Box<dyn NetworkInterface> {
+        plugin
+            .make(&AdapterContext::new(events, config.clone()))
+            .expect("the plugin builds its interface")
+    };
+    let report = run_network_suite(make, NetworkSuite::new(can_connect));
+    println!(
+        "{} through {}:\n{report}",
+        plugin.name(),
+        plugin.path().display()
+    );
+    report
+}
+
+fn assert_all_passed(report: &Report) {
+    let skipped: Vec<_> = report.skipped().collect();
+    assert!(skipped.is_empty(), "{report}");
+    assert_eq!(report.passed().count(), 7, "{report}");
+}
+
+#[test]
+fn conformance_kit_through_the_loaded_template() {
+    let plugin = load_file(&library(Fixture::Template)).unwrap();
+    assert_all_passed(&suite(&plugin, AdapterConfig::new(), true));
+}
+
+#[test]
+fn conformance_kit_through_the_loaded_cellular_plugin() {
+    let plugin = load_file(&library(Fixture::Cellular)).unwrap();
+    let sim = AdapterConfig::new().with("device", "sim");
+    assert_all_passed(&suite(&plugin, sim, true));
+
+    // A modem that never answers: the rules that need no connection.
+    let silent = AdapterConfig::new()
+        .with("device", "sim")
+        .with("sim_fault", "silent")
+        .with("timeout", "0.05");
+    let report = suite(&plugin, silent, false);
+    for line in report.entries() {
+        match &line.outcome {
+            Outcome::Passed => {}
+            Outcome::Skipped { reason } => {
+                assert!(reason.contains("needs a connection"), "{report}")
+            }
+        }
+    }
+    assert_eq!(report.passed().count(), 3, "{report}");
+}
+
+#[derive(Default)]
+struct Seen(Mutex<Vec<String>>);
+
+impl Seen {
+    fn names(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn send_through_the_simulator_over_a_plugin_network() {
+    let cloud = CloudSim::builder().start().unwrap();
+    let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+    let mut hologram = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .plugins_dir(dir.path())
+        .network("cellular")
+        .network_config(AdapterConfig::new().with("device", "sim"))
+        .transport("cloud")
+        .authentication("csrpsk")
+        .endpoint("127.0.0.1", cloud.port())
+        .build()
+        .unwrap();
+    assert!(hologram.plugin_failures().is_empty());
+    assert_eq!(hologram.network_name(), Some("cellular"));
+
+    let seen = Arc::new(Seen::default());
+    for name in [
+        "cellular.connected",
+        "network.connected",
+        "cellular.disconnected",
+        "network.disconnected",
+        "message.sent",
+        "message.buffered",
+    ] {
+        let s = seen.clone();
+        hologram
+            .events()
+            .subscribe(name, move |e| s.0.lock().unwrap().push(e.to_string()));
+    }
+
+    // The link is down: the message waits in the outbox.
+    let queued = hologram.send_message("while down", &["plugins"]).unwrap();
+    assert!(queued.is_queued(), "{queued:?}");
+
+    // Connecting through the plugin emits its events on the bus, and
+    // network.connected flushes the outbox.
+    let flushed = hologram.connect().unwrap();
+    assert!(hologram.network().unwrap().is_connected());
+    assert!(flushed.iter().any(|r| r.is_delivered()), "{flushed:?}");
+
+    let receipt = hologram
+        .send_message("hello from a plugin", &["plugins", "cellular"])
+        .unwrap();
+    assert!(
+        matches!(receipt.delivery(), Delivery::Acknowledged { .. }),
+        "{receipt:?}"
+    );
+    assert!(cloud.wait_for_messages(2, Duration::from_secs(10)));
+    let data: Vec<String> = cloud.messages().into_iter().map(|m| m.data).collect();
+    assert_eq!(data, ["while down", "hello from a plugin"]);
+    assert_eq!(cloud.messages()[1].topics, ["plugins", "cellular"]);
+
+    let dbm = hologram
+        .network()
+        .unwrap()
+        .avg_signal_strength()
+        .unwrap()
+        .dbm();
+    assert_eq!(dbm, -73);
+
+    hologram.disconnect().unwrap();
+    let names = seen.names();
+    let pos = |n: &str| {
+        names
+            .iter()
+            .position(|x| x == n)
+            .unwrap_or_else(|| panic!("{n} not in {names:?}"))
+    };
+    assert!(
+        pos("cellular.connected") < pos("network.connected"),
+        "{names:?}"
+    );
+    assert!(pos("network.connected") < pos("message.sent"), "{names:?}");
+    assert!(
+        pos("cellular.disconnected") < pos("network.disconnected"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn the_template_plugin_as_the_network() {
+    let cloud = CloudSim::builder().start().unwrap();
+    let dir = plugin_dir(&[Fixture::Template]);
+    let mut hologram = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .plugins_dir(dir.path())
+        .network("loopback")
+        .endpoint("127.0.0.1", cloud.port())
+        .build()
+        .unwrap();
+    hologram.connect().unwrap();
+    let receipt = hologram.send_message("over loopback", &["t"]).unwrap();
+    assert!(receipt.is_delivered(), "{receipt:?}");
+    assert!(cloud.wait_for_messages(1, Duration::from_secs(10)));
+}
