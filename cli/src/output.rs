@@ -41,8 +41,7 @@ pub struct Record {
     pub sequence: Option<u64>,
     /// `acknowledged`, `refused` or `replied` (final answers); `queued`
     /// (kept in the durable outbox for the next run); `failed` (not
-    /// delivered); `answered` (a queued message the cloud answered while a
-    /// later one was sent; a refusal is logged as a warning).
+    /// delivered).
     pub status: &'static str,
     /// The cloud's result code, when it gave one.
     pub code: Option<i64>,
@@ -106,23 +105,6 @@ impl Printer {
             },
         );
         Status::Network
-    }
-
-    /// Prints that a queued message was answered while a later one was sent.
-    pub fn answered_elsewhere(&self, label: Label, sequence: u64, later: usize) {
-        self.emit(
-            label,
-            &Record {
-                index: index(label),
-                sequence: Some(sequence),
-                status: "answered",
-                code: None,
-                description: Some(format!(
-                    "the cloud answered it while message {later} was sent (a refusal is logged as a warning)"
-                )),
-                reply: None,
-            },
-        );
     }
 
     fn emit(&self, label: Label, record: &Record) {
@@ -215,7 +197,6 @@ fn text_line(label: Label, r: &Record) -> String {
             r.reply.as_deref().unwrap_or_default()
         ),
         ("queued", _) => format!("{who}: QUEUED: {description}"),
-        ("answered", _) => format!("{who}: ANSWERED: {description}"),
         _ => format!(
             "{who}: NOT DELIVERED: {}",
             description

@@ -1,11 +1,10 @@
 //! `hologram send`: the Python `hologram_send.py`, and more.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use hologram::{Outbox, OutboxError, Queued, Receipt, Topic};
+use hologram::{Outbox, Receipt, Topic};
 
 use crate::args::SendArgs;
 use crate::exit::{status_of, CliError, Status};
@@ -53,49 +52,6 @@ fn stdin_lines() -> impl Iterator<Item = Input> {
             }
         }
     })
-}
-
-/// An outbox the command can look into while the SDK owns it: to tell
-/// which queued messages a send answered along the way.
-#[derive(Debug, Clone)]
-struct SharedOutbox(Arc<Mutex<Box<dyn Outbox>>>);
-
-impl SharedOutbox {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn Outbox>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn sequences(&self) -> BTreeSet<u64> {
-        self.lock()
-            .pending(usize::MAX)
-            .map(|q| q.into_iter().map(|q| q.sequence).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl Outbox for SharedOutbox {
-    fn push(
-        &mut self,
-        sequence: u64,
-        message: &hologram::Message,
-    ) -> Result<Option<Queued>, OutboxError> {
-        self.lock().push(sequence, message)
-    }
-    fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {
-        self.lock().pending(limit)
-    }
-    fn remove(&mut self, sequence: u64) -> Result<(), OutboxError> {
-        self.lock().remove(sequence)
-    }
-    fn len(&self) -> usize {
-        self.lock().len()
-    }
-    fn last_sequence(&self) -> u64 {
-        self.lock().last_sequence()
-    }
-    fn is_durable(&self) -> bool {
-        self.lock().is_durable()
-    }
 }
 
 fn open_outbox(dir: &Path) -> Result<Box<dyn Outbox>, CliError> {
@@ -163,12 +119,9 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
     } else {
         Purpose::Messages
     };
-    let shared = match &args.outbox {
-        Some(dir) => Some(SharedOutbox(Arc::new(Mutex::new(open_outbox(dir)?)))),
-        None => None,
-    };
-    let outbox: Box<dyn Outbox> = match &shared {
-        Some(s) => Box::new(s.clone()),
+    let durable = args.outbox.is_some();
+    let outbox: Box<dyn Outbox> = match &args.outbox {
+        Some(dir) => open_outbox(dir)?,
         None => Box::new(DiscardOutbox::default()),
     };
     let opts = Options {
@@ -181,17 +134,17 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
     let mut session = setup::open(&opts, printer, outbox)?;
     let mut tally = Tally {
         printer,
-        keep: shared.is_some(),
+        keep: durable,
         index: HashMap::new(),
         status: BTreeMap::new(),
         refused: 0,
         other: Status::Success,
     };
-    let result = send_all(args, &mut session, shared.as_ref(), &mut tally);
+    let result = send_all(args, &mut session, durable, &mut tally);
     crate::cloud_sim::report_and_stop(&mut session, printer);
     result?;
-    if let (Some(s), Some(dir)) = (&shared, &args.outbox) {
-        let left = s.lock().len();
+    if let Some(dir) = &args.outbox {
+        let left = session.hologram.pending();
         if left > 0 {
             printer.note(&format!(
                 "{left} message(s) kept in the outbox {} for the next run",
@@ -209,7 +162,7 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
 fn send_all(
     args: &SendArgs,
     session: &mut Session,
-    shared: Option<&SharedOutbox>,
+    durable: bool,
     tally: &mut Tally<'_>,
 ) -> Result<(), CliError> {
     let network = session.hologram.network_name().map(str::to_owned);
@@ -233,40 +186,25 @@ fn send_all(
             }
             continue;
         }
-        if let Some(shared) = shared {
-            if session.hologram.pending() > 0 {
-                let receipts = session
-                    .hologram
-                    .flush()
-                    .map_err(|e| CliError::sdk("sending the queued messages", e))?;
-                tally.print_all(&receipts);
-            }
-            let before = shared.sequences();
-            let receipt = session
+        if durable && session.hologram.pending() > 0 {
+            let receipts = session
                 .hologram
-                .send_message(&message, &args.topics)
-                .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
-            tally.index.insert(receipt.sequence(), index);
-            tally.print(Label::Message(index), &receipt);
-            let after = shared.sequences();
-            // Messages queued before that this send's flush answered: their
-            // receipts stay inside the SDK; a refusal is logged as a warning.
-            for seq in before.difference(&after) {
-                let label = tally.label(*seq);
-                tally.printer.answered_elsewhere(label, *seq, index);
-                tally.status.insert(*seq, Status::Success);
-            }
-        } else {
-            let receipt = session
-                .hologram
-                .send_message(&message, &args.topics)
-                .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
-            tally.index.insert(receipt.sequence(), index);
-            tally.print(Label::Message(index), &receipt);
+                .flush()
+                .map_err(|e| CliError::sdk("sending the queued messages", e))?;
+            tally.print_all(&receipts);
         }
+        let receipt = session
+            .hologram
+            .send_message(&message, &args.topics)
+            .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
+        tally.index.insert(receipt.sequence(), index);
+        // Older queued messages this send flushed ahead of its own.
+        let older = session.hologram.take_flushed_receipts();
+        tally.print_all(&older);
+        tally.print(Label::Message(index), &receipt);
     }
 
-    if shared.is_some() && session.hologram.pending() > 0 {
+    if durable && session.hologram.pending() > 0 {
         let receipts = session
             .hologram
             .flush()

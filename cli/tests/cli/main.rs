@@ -7,5 +7,6 @@ mod common;
 mod file;
 mod misc;
 mod plugins;
+mod secrets;
 mod send;
 mod sms;
