@@ -51,10 +51,12 @@ pub struct Args {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub delay_messages: u64,
 
-    /// Where the benchmark (clients) and its simulator run: `same` pins both
-    /// to CPU 0, `split` the clients to CPU 0 and the simulator to CPU 1,
-    /// `none` leaves it to the scheduler (see docs/performance.md).
-    #[arg(long, value_enum, default_value_t = Pin::Split)]
+    /// Where the clients and the simulator run: `auto` shares CPU 0 for
+    /// the sequential sends (their CPU cost, no cross-CPU wake-ups) and
+    /// gives each its own CPU for the flush (what concurrency buys with two
+    /// cores); `same` shares CPU 0 throughout, `split` separates them
+    /// throughout, `none` leaves it to the scheduler (see docs/performance.md).
+    #[arg(long, value_enum, default_value_t = Pin::Auto)]
     pub pin: Pin,
 
     /// Host of a running simulator (or Hologram-compatible server) to use
@@ -143,6 +145,8 @@ fn parse_counts(text: &str) -> Result<Counts, String> {
 /// CPU placement of the clients and the simulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Pin {
+    /// `same` for the sequential sends, `split` for the flush.
+    Auto,
     /// No pinning: the scheduler decides (results vary between runs).
     None,
     /// Clients and simulator share CPU 0: no cross-CPU wake-ups, one core.
@@ -152,12 +156,31 @@ pub enum Pin {
 }
 
 impl Pin {
-    /// (clients' CPU, simulator's CPU), if pinned.
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pin::Auto => "auto",
+            Pin::None => "none",
+            Pin::Same => "same",
+            Pin::Split => "split",
+        }
+    }
+
+    /// (clients' CPU, simulator's CPU) for the sequential sends and the
+    /// other measurements, if pinned.
     pub fn cpus(self) -> Option<(usize, usize)> {
         match self {
             Pin::None => None,
-            Pin::Same => Some((0, 0)),
+            Pin::Same | Pin::Auto => Some((0, 0)),
             Pin::Split => Some((0, 1)),
+        }
+    }
+
+    /// (clients' CPU, simulator's CPU) for the flush, if pinned.
+    pub fn flush_cpus(self) -> Option<(usize, usize)> {
+        match self {
+            Pin::Auto => Some((0, 1)),
+            other => other.cpus(),
         }
     }
 }

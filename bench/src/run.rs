@@ -48,6 +48,12 @@ struct Ctx<'a> {
     scratch: Scratch,
     python: Option<PythonSdk>,
     sim_pid: Option<u32>,
+    /// Cores of the machine (before pinning).
+    cores: usize,
+    /// (clients' CPU, simulator's CPU) when pinned.
+    pin: Option<(usize, usize)>,
+    /// The same for the flush.
+    flush_pin: Option<(usize, usize)>,
     /// The payload size hologram-python reported for the benchmark message.
     python_payload: Option<u64>,
     report: Report,
@@ -62,10 +68,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         None => None,
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pin = match args.pin.cpus() {
-        Some((_, sim)) if sim >= cores => None,
-        other => other,
-    };
+    let fits = |p: Option<(usize, usize)>| p.filter(|&(c, s)| c.max(s) < cores);
+    let pin = fits(args.pin.cpus());
+    let flush_pin = fits(args.pin.flush_cpus());
     let sim = match args.port {
         Some(_) => None,
         None => Some(Simulator::start(None, pin.map(|p| p.1))?),
@@ -86,6 +91,9 @@ pub fn run(args: &Args) -> Result<(), String> {
         scratch,
         python,
         sim_pid: sim.as_ref().map(Simulator::pid),
+        cores,
+        pin,
+        flush_pin,
         python_payload: None,
         report: Report::new(),
     };
@@ -119,7 +127,7 @@ fn first_line_with(path: &str, key: &str) -> Option<String> {
 
 fn header(cx: &mut Ctx<'_>, own_sim: bool) {
     let cpu = first_line_with("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cores = cx.cores;
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
@@ -160,6 +168,12 @@ fn header(cx: &mut Ctx<'_>, own_sim: bool) {
     if let Some(py) = &cx.python {
         r.note(format!("python: {}", py.version));
     }
+    r.note(format!(
+        "placement (--pin {}): {}; for the flush: {}",
+        cx.args.pin.name(),
+        placement(cx.pin),
+        placement(cx.flush_pin)
+    ));
     r.json.insert(
         "machine".into(),
         json!({
@@ -176,9 +190,27 @@ fn header(cx: &mut Ctx<'_>, own_sim: bool) {
             "counts": [cx.args.counts.0, cx.args.counts.1],
             "python_valgrind_counts": [cx.args.python_valgrind_counts.0, cx.args.python_valgrind_counts.1],
             "server": format!("{}:{}", cx.target.host, cx.target.port), "own_simulator": own_sim,
+            "pin": cx.args.pin.name(), "pinned_cpus": cx.pin.map(|(c, s)| [c, s]),
+            "flush_pinned_cpus": cx.flush_pin.map(|(c, s)| [c, s]),
             "data": clients::DATA, "topics": clients::TOPICS,
         }),
     );
+}
+
+fn placement(pin: Option<(usize, usize)>) -> String {
+    match pin {
+        Some((c, s)) if c == s => format!("clients and simulator share CPU {c}"),
+        Some((c, s)) => format!("clients on CPU {c}, simulator on CPU {s}"),
+        None => "left to the scheduler".to_owned(),
+    }
+}
+
+/// Moves the simulator (if ours) to its CPU of `pin`.
+fn place_simulator(cx: &Ctx<'_>, pin: Option<(usize, usize)>) -> Result<(), String> {
+    match (cx.sim_pid, pin) {
+        (Some(pid), Some((_, cpu))) => crate::pin::pin_pid(pid, cpu),
+        _ => Ok(()),
+    }
 }
 
 fn wire_bytes(cx: &mut Ctx<'_>) {
@@ -249,8 +281,18 @@ fn cpu_seconds(pid: &str) -> Option<f64> {
     Some((utime + stime) / USER_HZ)
 }
 
+/// How often a process moved to another CPU so far (`se.nr_migrations` of
+/// `/proc/PID/sched`, present when the kernel has scheduler debugging).
+fn migrations(pid: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/sched")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("se.nr_migrations"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
 #[derive(Debug, Default, Clone)]
 struct Contest {
+    migrations: f64,
+    sim_migrations: f64,
     rates: Vec<f64>,
     allocs: Vec<f64>,
     failures: u64,
@@ -291,6 +333,8 @@ fn sequential(cx: &mut Ctx<'_>) -> Result<(), String> {
             if let Some((_, client)) = clients.get_mut(c) {
                 let cpu0 = cpu_seconds("self");
                 let sim0 = sim_pid.as_deref().and_then(cpu_seconds);
+                let mig0 = migrations("self");
+                let smig0 = sim_pid.as_deref().and_then(migrations);
                 let a0 = allocations();
                 let start = Instant::now();
                 res.failures += client.send(n);
@@ -301,6 +345,12 @@ fn sequential(cx: &mut Ctx<'_>) -> Result<(), String> {
                 }
                 if let (Some(s0), Some(s1)) = (sim0, sim_pid.as_deref().and_then(cpu_seconds)) {
                     res.sim_cpu += s1 - s0;
+                }
+                if let (Some(m0), Some(m1)) = (mig0, migrations("self")) {
+                    res.migrations += m1 - m0;
+                }
+                if let (Some(m0), Some(m1)) = (smig0, sim_pid.as_deref().and_then(migrations)) {
+                    res.sim_migrations += m1 - m0;
                 }
                 res.rates.push(n as f64 / elapsed);
                 res.allocs.push(a as f64 / n as f64);
@@ -319,8 +369,9 @@ fn sequential(cx: &mut Ctx<'_>) -> Result<(), String> {
     let bare = rate(0);
     let r = &mut cx.report;
     r.section(format!(
-        "1. sequential sends: median of {} rounds of {n} messages, clients taking turns",
-        cx.args.rounds
+        "1. sequential sends: median of {} rounds of {n} messages, clients taking turns; {}",
+        cx.args.rounds,
+        placement(cx.pin)
     ));
     let mut json_clients = serde_json::Map::new();
     let shown = |rate: f64| format!("{} msg/s ({} us/msg)", num(rate, 0), num(1e6 / rate, 1));
@@ -347,6 +398,8 @@ fn sequential(cx: &mut Ctx<'_>) -> Result<(), String> {
                 "allocations_per_message": finite(median(&res.allocs).unwrap_or(f64::NAN)),
                 "cpu_us_per_message": finite(res.cpu * 1e6 / msgs),
                 "simulator_cpu_us_per_message": finite(res.sim_cpu * 1e6 / msgs),
+                "migrations_per_message": finite(res.migrations / msgs),
+                "simulator_migrations_per_message": finite(res.sim_migrations / msgs),
             }),
         );
     }
@@ -382,6 +435,25 @@ fn sequential(cx: &mut Ctx<'_>) -> Result<(), String> {
         "CPU us per message (client + simulator, 10 ms ticks): {}",
         cpu_line.join("; ")
     ));
+    if migrations("self").is_some() {
+        let mig: Vec<String> = clients
+            .iter()
+            .enumerate()
+            .map(|(i, (kind, _))| {
+                let msgs = results[i].messages.max(1) as f64;
+                format!(
+                    "{} {} + simulator {}",
+                    kind.name(),
+                    num(results[i].migrations / msgs, 3),
+                    num(results[i].sim_migrations / msgs, 3)
+                )
+            })
+            .collect();
+        r.note(format!(
+            "CPU migrations per message (client + simulator): {}",
+            mig.join("; ")
+        ));
+    }
     let failures: u64 = results.iter().map(|c| c.failures).sum();
     if failures > 0 {
         r.note(format!("WARNING: {failures} messages were not delivered"));
@@ -465,6 +537,13 @@ fn flush_runs(
 }
 
 fn flush(cx: &mut Ctx<'_>) -> Result<(), String> {
+    place_simulator(cx, cx.flush_pin)?;
+    let result = flush_placed(cx);
+    place_simulator(cx, cx.pin)?;
+    result
+}
+
+fn flush_placed(cx: &mut Ctx<'_>) -> Result<(), String> {
     let n = cx.args.flush_messages;
     progress(&format!(
         "outbox flush: {} rounds of {n} messages",
@@ -485,8 +564,9 @@ fn flush(cx: &mut Ctx<'_>) -> Result<(), String> {
         .map_or_else(|| "32 (default)".to_owned(), |m| m.to_string());
     let r = &mut cx.report;
     r.section(format!(
-        "2. outbox flush of {n} queued messages (cloud + csrpsk): median of {} rounds",
-        cx.args.flush_rounds
+        "2. outbox flush of {n} queued messages (cloud + csrpsk): median of {} rounds; {}",
+        cx.args.flush_rounds,
+        placement(cx.flush_pin)
     ));
     let shown =
         |secs: f64, n: u64| format!("{} s ({} msg/s)", num(secs, 3), num(n as f64 / secs, 0));
@@ -528,11 +608,15 @@ fn flush(cx: &mut Ctx<'_>) -> Result<(), String> {
         cpu.join("; ")
     ));
     let (c, s) = runs.cpu_us(0);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let ceiling = match cx.flush_pin {
+        Some((a, b)) if a == b => 1e6 / (c + s),
+        Some(_) => 1e6 / c.max(s),
+        None => cx.cores as f64 * 1e6 / (c + s),
+    };
     r.note(format!(
-        "CPU-bound ceiling of the concurrent flush: {cores} cores / {} us = {} msg/s: on loopback the flush is limited by CPU, not by waiting.",
-        num(c + s, 1),
-        num(cores * 1e6 / (c + s), 0)
+        "CPU-bound ceiling of the concurrent flush with this placement: {} msg/s (it reached {}%).",
+        num(ceiling, 0),
+        num(100.0 * (n as f64 / conc) / ceiling, 0)
     ));
     if runs.failures.iter().any(|&f| f > 0) {
         r.note(format!(
@@ -556,7 +640,7 @@ fn flush(cx: &mut Ctx<'_>) -> Result<(), String> {
             "outbox flush against a simulator answering after {} ms: {dn} messages",
             cx.args.delay_ms
         ));
-        let sim = Simulator::start(Some(delay), cx.args.pin.cpus().map(|p| p.1))?;
+        let sim = Simulator::start(Some(delay), cx.flush_pin.map(|p| p.1))?;
         let target = Target::new(&sim.addr.ip().to_string(), sim.addr.port())?;
         let runs = flush_runs(
             &target,
@@ -611,11 +695,12 @@ fn inner_command(cx: &Ctx<'_>, kind: ClientKind, n: u64) -> Vec<OsString> {
     ]
 }
 
+/// A client measured by two runs: its name, the two commands, the two
+/// message counts.
+type TwoRuns = (String, [Vec<OsString>; 2], (u64, u64));
+
 /// The commands measured per message: the Rust clients, then Python.
-fn contestants(
-    cx: &Ctx<'_>,
-    python_counts: (u64, u64),
-) -> Vec<(String, [Vec<OsString>; 2], (u64, u64))> {
+fn contestants(cx: &Ctx<'_>, python_counts: (u64, u64)) -> Vec<TwoRuns> {
     let (n1, n2) = (cx.args.counts.0, cx.args.counts.1);
     let mut list: Vec<_> = ClientKind::ALL
         .iter()
