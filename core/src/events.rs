@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use hologram_ports::{Event, EventSink};
@@ -52,6 +53,34 @@ struct State {
 #[derive(Default)]
 pub struct EventBus {
     state: Mutex<State>,
+    /// One bit per predefined event with a subscriber, plus [`CUSTOM`] and
+    /// [`ALL`]: a broadcast nobody listens to returns after one atomic load
+    /// (a send broadcasts three events, usually to no one).
+    interest: AtomicU32,
+}
+
+/// Some subscriber listens to a custom event.
+const CUSTOM: u32 = 1 << 30;
+/// Some subscriber listens to every event.
+const ALL: u32 = 1 << 31;
+
+fn interest_bit(event: &Event) -> u32 {
+    let index = match event {
+        Event::WifiConnected => 0,
+        Event::WifiDisconnected => 1,
+        Event::CellularConnected => 2,
+        Event::CellularDisconnected => 3,
+        Event::NetworkConnected => 4,
+        Event::NetworkDisconnected => 5,
+        Event::SocketConnected => 6,
+        Event::SocketClosed => 7,
+        Event::MessageSent => 8,
+        Event::MessageBuffered => 9,
+        Event::MessageRefused => 10,
+        Event::MessageDropped => 11,
+        _ => return CUSTOM,
+    };
+    1 << index
 }
 
 impl EventBus {
@@ -75,7 +104,17 @@ impl EventBus {
             event,
             callback,
         });
+        self.update_interest(&state);
         id
+    }
+
+    /// Recomputes the interest bits; called with the state locked.
+    fn update_interest(&self, state: &State) {
+        let mask = state
+            .subscriptions
+            .iter()
+            .fold(0, |m, s| m | s.event.as_ref().map_or(ALL, interest_bit));
+        self.interest.store(mask, Ordering::Release);
     }
 
     /// Calls `callback` each time `event` is broadcast.
@@ -109,6 +148,7 @@ impl EventBus {
             return false;
         };
         Arc::make_mut(&mut state.subscriptions).remove(pos);
+        self.update_interest(&state);
         true
     }
 
@@ -123,8 +163,11 @@ impl EventBus {
     }
 
     fn dispatch(&self, event: &Event) {
-        let subscriptions = Arc::clone(&self.state().subscriptions);
         log::trace!(target: "Event", "{event}");
+        if self.interest.load(Ordering::Acquire) & (interest_bit(event) | ALL) == 0 {
+            return;
+        }
+        let subscriptions = Arc::clone(&self.state().subscriptions);
         for sub in subscriptions
             .iter()
             .filter(|s| s.event.as_ref().is_none_or(|e| e == event))
@@ -215,6 +258,30 @@ mod tests {
         bus.broadcast("outer");
         assert_eq!(*seen.lock().unwrap(), ["late:inner"]);
         assert_eq!(bus.subscriber_count(), 2);
+    }
+
+    #[test]
+    fn interest_follows_subscriptions() {
+        let bus = EventBus::new();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        bus.broadcast("nobody.listens");
+        let custom = bus.subscribe("door.opened", log_into(&seen, "c"));
+        let sent = bus.subscribe(Event::MessageSent, log_into(&seen, "s"));
+        bus.broadcast(Event::MessageSent);
+        bus.broadcast(Event::SocketClosed);
+        bus.broadcast("door.opened");
+        bus.unsubscribe(Event::MessageSent, sent);
+        bus.unsubscribe("door.opened", custom);
+        bus.broadcast(Event::MessageSent);
+        bus.broadcast("door.opened");
+        let all = bus.subscribe_all(log_into(&seen, "all"));
+        bus.broadcast(Event::SocketClosed);
+        bus.unsubscribe("x", all);
+        bus.broadcast(Event::SocketClosed);
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["s:message.sent", "c:door.opened", "all:socket.closed"]
+        );
     }
 
     #[test]

@@ -332,6 +332,7 @@ impl HologramBuilder {
             ordered: self.ordered,
             jitter: Jitter::seeded(),
             flushed: Vec::new(),
+            scratch: Message::default(),
             last_acknowledged: None,
             plugin_failures, // plugins
         })
@@ -380,6 +381,8 @@ pub struct Hologram {
     /// Receipts of older messages flushed by a `send`, for
     /// [`Hologram::take_flushed_receipts`].
     flushed: Vec<Receipt>,
+    /// The message `send_message` fills and sends, kept for its buffers.
+    scratch: Message,
     last_acknowledged: Option<u64>,
     // plugins: the libraries that could not be loaded.
     plugin_failures: Vec<crate::plugins::PluginError>,
@@ -534,8 +537,15 @@ impl Hologram {
         data: &str,
         topics: &[S],
     ) -> Result<Receipt, Error> {
-        let msg = Message::with_topic_strs(data, topics)?;
-        self.send(&msg)
+        // One message value is reused for every call: no allocation once
+        // its buffers have grown to the usual size.
+        let mut msg = std::mem::take(&mut self.scratch);
+        let result = msg
+            .refill(data, topics)
+            .map_err(Error::from)
+            .and_then(|()| self.send(&msg));
+        self.scratch = msg;
+        result
     }
 
     /// Sends one message; see [`send_message`](Self::send_message).

@@ -43,13 +43,18 @@ fn shown(s: &str) -> String {
 /// A message topic: 1 to 31 characters, only ASCII letters, digits, `-`,
 /// `_` and `/`.
 ///
+/// Stored inline (32 bytes, `Copy`): a topic never allocates.
+///
 /// ```
 /// use hologram_ports::Topic;
 /// assert!(Topic::new("sensor/temp").is_ok());
 /// assert!(Topic::new("has space").is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Topic(String);
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Topic {
+    len: u8,
+    bytes: [u8; MAX_TOPIC_LEN],
+}
 
 impl Topic {
     /// Validates and wraps a topic.
@@ -57,11 +62,14 @@ impl Topic {
         if topic.is_empty() {
             return Err(TopicError::Empty);
         }
-        if let Some((position, found)) = topic
-            .chars()
-            .enumerate()
-            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/')))
-        {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/');
+        if !topic.bytes().all(allowed) {
+            // The slow path, for the error only: count characters, not bytes.
+            let (position, found) = topic
+                .chars()
+                .enumerate()
+                .find(|&(_, c)| !c.is_ascii() || !allowed(c as u8))
+                .unwrap_or((0, '?'));
             return Err(TopicError::InvalidCharacter {
                 topic: shown(topic),
                 found,
@@ -75,24 +83,64 @@ impl Topic {
                 len: topic.len(),
             });
         }
-        Ok(Topic(topic.to_owned()))
+        let mut bytes = [0; MAX_TOPIC_LEN];
+        bytes[..topic.len()].copy_from_slice(topic.as_bytes());
+        Ok(Topic {
+            len: topic.len() as u8,
+            bytes,
+        })
+    }
+
+    /// The topic's bytes (ASCII), without the UTF-8 check `as_str` makes:
+    /// what an encoder copies onto the wire.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The length in bytes (= characters: topics are ASCII).
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// Always false: a topic has at least one character.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
 
     /// The topic text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored, so this cannot fail.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Topic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Topic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Topic({:?})", self.as_str())
+    }
+}
+
+impl PartialOrd for Topic {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Topic {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
 impl AsRef<str> for Topic {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
@@ -139,6 +187,25 @@ impl Message {
             data: data.into(),
             topics,
         })
+    }
+
+    /// Replaces data and topics in place, reusing this message's buffers,
+    /// so a sender that keeps one `Message` allocates nothing per message.
+    /// On an invalid topic the message is left with no topics.
+    pub fn refill<S: AsRef<str>>(&mut self, data: &str, topics: &[S]) -> Result<(), TopicError> {
+        self.data.clear();
+        self.data.push_str(data);
+        self.topics.clear();
+        for t in topics {
+            match Topic::new(t.as_ref()) {
+                Ok(topic) => self.topics.push(topic),
+                Err(e) => {
+                    self.topics.clear();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Adds one topic.
@@ -303,6 +370,23 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn refill_reuses_the_message_and_topics_sort_as_text() {
+        let mut m = Message::new(String::with_capacity(64));
+        m.refill("first", &["b", "a"]).unwrap();
+        assert_eq!((m.data(), m.topics().len()), ("first", 2));
+        assert!(m.topics()[1] < m.topics()[0]);
+        assert!(Topic::new("ab").unwrap() < Topic::new("b").unwrap());
+        assert!(m.refill("second", &["ok", "not ok"]).is_err());
+        assert_eq!((m.data(), m.topics().len()), ("second", 0));
+        m.refill("third", &[] as &[&str]).unwrap();
+        assert_eq!(m, Message::new("third"));
+        assert_eq!(
+            format!("{:?}", Topic::new("x/y").unwrap()),
+            "Topic(\"x/y\")"
+        );
     }
 
     #[test]

@@ -181,15 +181,15 @@ impl Csrpsk {
                 } else {
                     b"{\"devicekey\":"
                 });
-                json::write_str(out, key);
+                json::write_plain(out, key.as_bytes());
             }
             CsrpskForm::Seed => {
                 let id = require_fixed(CredentialField::CloudId, creds.cloud_id(), 4)?;
                 let key = require_fixed(CredentialField::CloudKey, creds.cloud_key(), 4)?;
                 out.extend_from_slice(b"{\"s\":");
-                json::write_str(out, id);
+                json::write_plain(out, id.as_bytes());
                 out.extend_from_slice(b",\"c\":");
-                json::write_str(out, key);
+                json::write_plain(out, key.as_bytes());
             }
         }
         Ok(())
@@ -200,7 +200,7 @@ impl Csrpsk {
             [] => {}
             [one] if !self.topic_list => {
                 out.extend_from_slice(key);
-                json::write_str(out, one.as_str());
+                json::write_plain(out, one.as_bytes());
             }
             _ => {
                 out.extend_from_slice(key);
@@ -209,7 +209,7 @@ impl Csrpsk {
                     if i > 0 {
                         out.push(b',');
                     }
-                    json::write_str(out, topic.as_str());
+                    json::write_plain(out, topic.as_bytes());
                 }
                 out.push(b']');
             }
@@ -242,7 +242,7 @@ impl Authenticator for Csrpsk {
         let start = out.len();
         // One reservation covers the usual case (no escapes): keys, quotes,
         // separators, topics and the terminator.
-        let topics_len: usize = msg.topics().iter().map(|t| t.as_str().len() + 3).sum();
+        let topics_len: usize = msg.topics().iter().map(|t| t.len() + 3).sum();
         out.reserve(40 + msg.data().len() + topics_len);
         self.write_auth(creds, out)?;
         let (data_key, topic_key) = self.form.data_and_topic_keys();

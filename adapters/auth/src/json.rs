@@ -60,6 +60,20 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Appends `s` quoted, without looking for bytes to escape: for values
+/// validated to hold none (keys are printable ASCII without `"` or `\`;
+/// topics are letters, digits, `-`, `_`, `/`), so they cost a copy, not a
+/// scan.
+pub(crate) fn write_plain(out: &mut Vec<u8>, s: &[u8]) {
+    debug_assert!(
+        s.iter().all(|&b| ESCAPE[b as usize] == 0),
+        "{s:?} needs escaping"
+    );
+    out.push(b'"');
+    out.extend_from_slice(s);
+    out.push(b'"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -280,7 +280,7 @@ impl Totp {
         if private_key.is_empty() {
             return Err(AuthError::missing(CredentialField::PrivateKey));
         }
-        if topics.iter().any(|t| t.as_str().contains('\0')) {
+        if topics.iter().any(|t| t.as_bytes().contains(&0)) {
             return Err(unframeable("topic", NUL_REASON));
         }
         if messages.iter().any(|m| m.data().contains('\0')) {
@@ -343,7 +343,7 @@ fn write_payload(
     topics: &[Topic],
     messages: &[Message],
 ) {
-    let topics_len: usize = topics.iter().map(|t| t.as_str().len() + 2).sum();
+    let topics_len: usize = topics.iter().map(|t| t.len() + 2).sum();
     let data_len: usize = messages.iter().map(|m| m.data().len() + 2).sum();
     out.reserve(1 + device_id.len() + 1 + 20 + 1 + 6 + 1 + topics_len + data_len + 1);
     out.push(b'C');
@@ -355,7 +355,7 @@ fn write_payload(
     out.push(b' ');
     for topic in topics {
         out.push(b'T');
-        out.extend_from_slice(topic.as_str().as_bytes());
+        out.extend_from_slice(topic.as_bytes());
         out.push(0);
     }
     for message in messages {

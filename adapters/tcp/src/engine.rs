@@ -27,6 +27,9 @@ use crate::builder::Settings;
 use crate::error::Failure;
 use crate::resolve::Resolver;
 
+/// Payloads up to this size fit one TCP segment on any usual path MTU.
+const SINGLE_SEGMENT: usize = 1200;
+
 /// Which of the two transports: decides the reply handling and the log target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Protocol {
@@ -278,8 +281,14 @@ impl Conn {
                     // Writable without error: connected (on Linux epoll
                     // reports EPOLLOUT for a connecting socket only once
                     // the handshake finished or failed).
-                    if let Err(e) = self.stream.set_nodelay(true) {
-                        log::debug!(target: ctx.target, "TCP_NODELAY not set: {e}");
+                    // The payload goes in one write and nothing follows, so
+                    // Nagle can only hold back the tail of a payload longer
+                    // than one segment: only then is TCP_NODELAY worth its
+                    // syscall (most messages fit in one segment).
+                    if payload.len() > SINGLE_SEGMENT {
+                        if let Err(e) = self.stream.set_nodelay(true) {
+                            log::debug!(target: ctx.target, "TCP_NODELAY not set: {e}");
+                        }
                     }
                     ctx.sink.emit(&Event::SocketConnected);
                     log::debug!(target: ctx.target, "socket connected (payload {})", self.index);

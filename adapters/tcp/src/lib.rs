@@ -14,7 +14,8 @@
 //!    the only blocking call, made once and cached per endpoint, see below).
 //! 2. **Connect**: a non-blocking `connect` on mio, to each resolved address
 //!    in turn until one accepts, all within `connect_timeout`. `TCP_NODELAY`
-//!    is set once connected.
+//!    is set only for payloads longer than one segment (1200 bytes): a
+//!    shorter one goes in one segment that Nagle never delays.
 //! 3. **Write** the payload exactly as given, in one `write` when the kernel
 //!    takes it all; `write_timeout` is the time allowed without progress
 //!    (an idle timeout, as Python's socket timeout). The write half is *not* shut
