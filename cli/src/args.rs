@@ -78,8 +78,9 @@ Exit codes: 0 sent, 1 refused by the cloud, 2 usage or configuration error,
 
 const CLOUD_SIM_AFTER_HELP: &str = "\
 The first line on standard output is `listening on ADDRESS:PORT` (useful with
---port 0, which picks a free port); then one line per request received.
-Stop it with Ctrl-C.
+--port 0, which picks a free port); then one JSON object per line for each
+message or SMS it accepted (device shown as `1234****`, never a key), or a
+line of text each with --text. Stop it with Ctrl-C.
 
 Devices file (HJSON): with no file, any well-formed device key is accepted.
   { devices: [ { devicekey: \"12345678\" }, { device_id: \"42\", private_key: \"abc\" } ] }
@@ -287,8 +288,14 @@ pub struct CloudSimArgs {
     #[arg(long, value_name = "FILE")]
     pub devices: Option<PathBuf>,
 
-    /// One JSON object per received request instead of text.
+    /// One line of text per received message or SMS (`CLOUD RECEIVED:
+    /// ...`) instead of the default, one JSON object per line.
     #[arg(long)]
+    pub text: bool,
+
+    /// One JSON object per received message or SMS (the default; kept so
+    /// scripts may say it).
+    #[arg(long, conflicts_with = "text")]
     pub json: bool,
 }
 

@@ -64,7 +64,7 @@ fn run(cli: &Cli) -> Result<Status, CliError> {
     match &cli.command {
         Command::Send(a) => send::run(a, &Printer::new(a.connection.json, cli.quiet)),
         Command::Sms(a) => sms::run(a, &Printer::new(a.connection.json, cli.quiet)),
-        Command::CloudSim(a) => cloud_sim::run(a, &Printer::new(a.json, cli.quiet)),
+        Command::CloudSim(a) => cloud_sim::run(a, &Printer::new(!a.text, cli.quiet)),
         Command::Plugins(PluginsCommand::List(a)) => {
             plugins::list(a, &Printer::new(a.json, cli.quiet))
         }

@@ -42,7 +42,7 @@ impl Drop for Standalone {
 
 #[test]
 fn standalone_simulator_prints_its_port_then_what_it_receives() {
-    let mut sim = Standalone::start(&[]);
+    let mut sim = Standalone::start(&["--text"]);
     let port = sim.port.clone();
     expect(
         &[
@@ -73,7 +73,8 @@ fn standalone_simulator_with_a_devices_file_and_json() {
         "d.hjson",
         "{ devices: [ { devicekey: \"abcdefgh\" } ] }",
     );
-    let mut sim = Standalone::start(&["--devices", &devices, "--json"]);
+    // JSON lines are the default.
+    let mut sim = Standalone::start(&["--devices", &devices]);
     let port = sim.port.clone();
     let r = expect(
         &[
