@@ -43,14 +43,7 @@ fn level(cli: &Cli) -> LevelFilter {
 /// shows them.
 fn init_logging(cli: &Cli) {
     let level = level(cli);
-    let mut dispatch = fern::Dispatch::new()
-        .format(|out, message, record| {
-            out.finish(format_args!(
-                "{}",
-                hologram::logging::format_line(record.level(), record.target(), message)
-            ))
-        })
-        .level(level);
+    let mut dispatch = hologram::logging::dispatch(level);
     if level == LevelFilter::Warn {
         dispatch = dispatch
             .level_for("Cloud", LevelFilter::Error)

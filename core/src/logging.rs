@@ -22,6 +22,13 @@ pub fn format_line(level: log::Level, target: &str, message: &std::fmt::Argument
 /// log::info!(target: "Raw", "A buffered message has been sent since an active connection is established");
 /// ```
 pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
+    dispatch(level).chain(std::io::stderr()).apply()
+}
+
+/// The `fern` dispatch [`init`] installs, before it is chained to an output
+/// and applied: for a program that wants other outputs or per-component
+/// levels (`.level_for("Cloud", LevelFilter::Error)`).
+pub fn dispatch(level: LevelFilter) -> fern::Dispatch {
     fern::Dispatch::new()
         .format(|out, message, record| {
             out.finish(format_args!(
@@ -30,8 +37,6 @@ pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
             ))
         })
         .level(level)
-        .chain(std::io::stderr())
-        .apply()
 }
 
 #[cfg(test)]
