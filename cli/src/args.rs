@@ -259,6 +259,10 @@ pub struct SendArgs {
 
 /// `hologram sms`.
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("host", |a| a.help(
+    "Server host name or IP address: a relay or simulator instead of the cloud \
+     [default: cloudsocket.hologram.io]"
+)))]
 pub struct SmsArgs {
     /// The destination number: '+', the country code and the number.
     #[arg(long, value_name = "NUMBER")]

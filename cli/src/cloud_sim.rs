@@ -58,11 +58,23 @@ pub fn run(args: &CloudSimArgs, printer: &Printer) -> Result<Status, CliError> {
             .devices_file(path)
             .map_err(|e| CliError::Config(format!("devices file: {e}")))?;
     }
-    let sim = builder.bind().map_err(|e| match e {
-        hologram_sim::CloudSimError::Bind { .. } => CliError::Config(format!(
-            "{e} (is another simulator running? --port 0 picks a free port)"
-        )),
-        other => CliError::Network(other.to_string()),
+    let sim = builder.bind().map_err(|e| match &e {
+        hologram_sim::CloudSimError::Bind { source, .. } => {
+            let hint = match source.kind() {
+                std::io::ErrorKind::AddrInUse => {
+                    " (is another simulator running? --port 0 picks a free port)"
+                }
+                std::io::ErrorKind::AddrNotAvailable => {
+                    " (--bind must be an address of this machine, e.g. 127.0.0.1)"
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    " (ports below 1024 need privileges: use a higher --port, or --port 0)"
+                }
+                _ => "",
+            };
+            CliError::Config(format!("{e}{hint}"))
+        }
+        _ => CliError::Network(e.to_string()),
     })?;
     printer.line(&format!("listening on {}", sim.local_addr()));
     let printer = *printer;

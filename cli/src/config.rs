@@ -148,8 +148,9 @@ impl LoadedFile {
         match text.trim().parse::<u32>() {
             Ok(p @ 1..=65535) => Ok(Some(p as u16)),
             _ => Err(CliError::Config(format!(
-                "{}: {text:?} is not a port number (1 to 65535)",
-                self.source("port")
+                "{}: {text:?} is not a port number (1 to 65535){}",
+                self.source("port"),
+                comment_hint(text)
             ))),
         }
     }
@@ -163,10 +164,24 @@ impl LoadedFile {
             .map(Some)
             .map_err(|_| {
                 CliError::Config(format!(
-                    "{}: {text:?} is not an authentication type; use csrpsk or totp",
-                    self.source("authtype")
+                    "{}: {text:?} is not an authentication type; use csrpsk or totp{}",
+                    self.source("authtype"),
+                    comment_hint(text)
                 ))
             })
+    }
+}
+
+/// A hint for a file value that failed validation and looks like it holds
+/// a comment: in HJSON an unquoted value runs to the end of its line, so
+/// `authtype: totp // note` is the value `totp // note`. Never quotes the
+/// value (it may be a key).
+pub fn comment_hint(value: &str) -> &'static str {
+    if value.contains("//") || value.contains('#') || value.contains("/*") {
+        " (in HJSON an unquoted value runs to the end of the line, comments included: \
+         put the value in quotes)"
+    } else {
+        ""
     }
 }
 

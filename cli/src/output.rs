@@ -164,7 +164,9 @@ fn record(label: Label, receipt: &Receipt, durable: bool) -> Record {
         Delivery::Queued { reason } => {
             let why = match reason {
                 Some(e) => e.to_string(),
-                None => "the network is not connected".to_owned(),
+                // Queued with no transport error: the network was down, or
+                // the cloud kept answering code 6 (its own internal error).
+                None => "the network is down or the cloud is busy (code 6)".to_owned(),
             };
             if durable {
                 let description = format!("kept in the outbox for the next run ({why})");

@@ -1,6 +1,6 @@
 //! `hologram send`: the Python `hologram_send.py`, and more.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -73,6 +73,9 @@ struct Tally<'a> {
     refused: usize,
     /// The worst status of messages that never got a sequence number.
     other: Status,
+    /// Messages already printed as queued: a later flush that leaves one
+    /// queued again says nothing new, so it is not printed twice.
+    shown_queued: HashSet<u64>,
 }
 
 impl Tally<'_> {
@@ -84,6 +87,9 @@ impl Tally<'_> {
     }
 
     fn print(&mut self, label: Label, receipt: &Receipt) {
+        if receipt.is_queued() && !self.shown_queued.insert(receipt.sequence()) {
+            return;
+        }
         let status = self.printer.receipt(label, receipt, self.keep);
         if status == Status::Refused {
             self.refused += 1;
@@ -104,6 +110,16 @@ impl Tally<'_> {
 
 /// Runs `hologram send`.
 pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
+    if args.messages.is_empty() && !args.topics.is_empty() {
+        // `-t demo hello`: clap gave the message to -t, which takes every
+        // value up to the next option. Sending nothing (or, with --outbox,
+        // only flushing) would silently drop it.
+        return Err(CliError::Usage(format!(
+            "topics given but no MESSAGE: -t takes every value up to the next option, so \
+             {:?} was read as a topic; put the messages before -t, or end the topics with --",
+            args.topics.last().map(String::as_str).unwrap_or_default()
+        )));
+    }
     for t in &args.topics {
         Topic::new(t).map_err(|e| CliError::Usage(format!("invalid topic: {e}")))?;
     }
@@ -139,8 +155,9 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
         status: BTreeMap::new(),
         refused: 0,
         other: Status::Success,
+        shown_queued: HashSet::new(),
     };
-    let result = send_all(args, &mut session, durable, &mut tally);
+    let result = send_all(args, &mut session, &mut tally);
     crate::cloud_sim::report_and_stop(&mut session, printer);
     result?;
     if let Some(dir) = &args.outbox {
@@ -159,12 +176,7 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
     Ok(status)
 }
 
-fn send_all(
-    args: &SendArgs,
-    session: &mut Session,
-    durable: bool,
-    tally: &mut Tally<'_>,
-) -> Result<(), CliError> {
+fn send_all(args: &SendArgs, session: &mut Session, tally: &mut Tally<'_>) -> Result<(), CliError> {
     let network = session.hologram.network_name().map(str::to_owned);
     let flushed = session.hologram.connect().map_err(|e| match &network {
         Some(n) => CliError::sdk(format!("cannot bring up the network {n:?}"), e),
@@ -186,13 +198,8 @@ fn send_all(
             }
             continue;
         }
-        if durable && session.hologram.pending() > 0 {
-            let receipts = session
-                .hologram
-                .flush()
-                .map_err(|e| CliError::sdk("sending the queued messages", e))?;
-            tally.print_all(&receipts);
-        }
+        // With messages queued, the SDK flushes them (with its retries)
+        // ahead of this one; their receipts are taken below.
         let receipt = session
             .hologram
             .send_message(&message, &args.topics)
@@ -203,13 +210,7 @@ fn send_all(
         tally.print_all(&older);
         tally.print(Label::Message(index), &receipt);
     }
-
-    if durable && session.hologram.pending() > 0 {
-        let receipts = session
-            .hologram
-            .flush()
-            .map_err(|e| CliError::sdk("sending the queued messages", e))?;
-        tally.print_all(&receipts);
-    }
+    // No flush here: `connect` and every send already flushed the outbox
+    // with the SDK's retries; what is left stays for the next run.
     Ok(())
 }

@@ -11,7 +11,7 @@ use hologram::{
 use hologram_sim::cloud::{CloudSim, CloudSimHandle, Device};
 
 use crate::args::{AuthType, Connection};
-use crate::config::{LoadedFile, PASSPHRASE_ENV};
+use crate::config::{comment_hint, LoadedFile, PASSPHRASE_ENV};
 use crate::exit::CliError;
 use crate::output::Printer;
 
@@ -115,6 +115,9 @@ impl Outbox for DiscardOutbox {
 struct Given<'a> {
     value: &'a str,
     from: String,
+    /// Whether it came from the file (an unquoted HJSON value there runs
+    /// to the end of the line, comments included).
+    in_file: bool,
 }
 
 fn given<'a>(
@@ -128,10 +131,12 @@ fn given<'a>(
         (Some(value), _) => Some(Given {
             value,
             from: flag_name.to_owned(),
+            in_file: false,
         }),
         (None, Some(value)) => Some(Given {
             value,
             from: file.source(key),
+            in_file: true,
         }),
         (None, None) => None,
     }
@@ -143,9 +148,10 @@ fn set(
 ) -> Result<(), CliError> {
     match value {
         None => Ok(()),
-        Some(g) => {
-            setter(g.value.trim()).map_err(|e| CliError::Config(format!("{e} (from {})", g.from)))
-        }
+        Some(g) => setter(g.value.trim()).map_err(|e| {
+            let hint = if g.in_file { comment_hint(g.value) } else { "" };
+            CliError::Config(format!("{e} (from {}){hint}", g.from))
+        }),
     }
 }
 
@@ -247,10 +253,15 @@ pub fn open(
     let f = &file.values;
 
     // Where to send.
-    let mut host = c
-        .host
-        .clone()
-        .or_else(|| non_empty(f.host.as_deref()).map(str::to_owned));
+    let file_host = non_empty(f.host.as_deref());
+    if let Some(h) = file_host.filter(|h| c.host.is_none() && h.contains(char::is_whitespace)) {
+        return Err(CliError::Config(format!(
+            "{}: {h:?} is not a host name (it holds a space){}",
+            file.source("host"),
+            comment_hint(h)
+        )));
+    }
+    let mut host = c.host.clone().or_else(|| file_host.map(str::to_owned));
     let mut port = match c.port {
         Some(p) => Some(p),
         None => file.port()?,

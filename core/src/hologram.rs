@@ -39,9 +39,14 @@ impl<M> Choice<M> {
     }
 }
 
-/// Builds a [`Hologram`]. Defaults: no managed network, the `cloud`
-/// transport, `csrpsk` authentication, an in-memory outbox, the built-in
-/// adapters.
+/// Builds a [`Hologram`].
+///
+/// Defaults: empty credentials; no managed network (the host's
+/// connectivity is taken as given); the `cloud` transport (to
+/// `cloudsocket.hologram.io:9999`) with `csrpsk` authentication; adapters
+/// from [`Registry::builtin`] and no plugins; an in-memory [`MemoryOutbox`]
+/// of [`MemoryOutbox::DEFAULT_CAPACITY`] messages; [`RetryPolicy::default`];
+/// ordered delivery; a new [`EventBus`].
 ///
 /// ```
 /// use hologram::{Hologram, Credentials};
@@ -86,7 +91,7 @@ impl Default for HologramBuilder {
             outbox: None,
             events: None,
             retry: RetryPolicy::default(),
-            ordered: false,
+            ordered: true,
             #[cfg(feature = "outbox")]
             outbox_dir: None,
             plugins: Default::default(), // plugins
@@ -227,9 +232,11 @@ impl HologramBuilder {
     }
 
     /// Keeps the outbox in `dir`, durably: every accepted message is synced
-    /// to disk before it is sent and stays there until the cloud answers,
-    /// across crashes and restarts (see `hologram_outbox::FileOutbox`, whose
-    /// defaults apply; pass one to [`outbox`](Self::outbox) to change them).
+    /// to disk before it is sent and stays there until the cloud gives a
+    /// final answer, across crashes and restarts (see
+    /// `hologram_outbox::FileOutbox`, whose defaults apply; pass one to
+    /// [`outbox`](Self::outbox) to change them; an outbox given there wins
+    /// over this directory).
     #[cfg(feature = "outbox")]
     pub fn outbox_dir(mut self, dir: impl AsRef<std::path::Path>) -> Self {
         self.outbox_dir = Some(dir.as_ref().to_path_buf());
@@ -237,11 +244,13 @@ impl HologramBuilder {
     }
 
     /// Whether queued messages must reach the server strictly in the order
-    /// they were accepted (default: no). A flush then sends one message at a
-    /// time and stops at the first failure. By default a flush hands the
-    /// transport a whole chunk, which `raw` and `cloud` send concurrently:
-    /// several times faster, and every message still arrives, but a message
-    /// that needed a retry may arrive after younger ones.
+    /// they were accepted (default: yes, as the Python SDK). A flush then
+    /// sends one message at a time and stops at the first failure. With
+    /// `false`, a flush hands the transport a whole chunk, which `raw` and
+    /// `cloud` send concurrently: several times faster, and every message
+    /// still arrives, but not necessarily in order (a message that needed a
+    /// retry may arrive after younger ones). Time-based authentication
+    /// (`totp`) always flushes in order.
     pub fn ordered_delivery(mut self, ordered: bool) -> Self {
         self.ordered = ordered;
         self
@@ -395,6 +404,9 @@ enum Outcome {
     Final(Delivery),
     /// Not delivered; keep it and try again later.
     Retry(Option<TransportError>),
+    /// A queued message the authenticator can never encode (e.g. a NUL in
+    /// TOTP data): it leaves the outbox, reported, instead of blocking it.
+    Unencodable(AuthError),
 }
 
 impl Hologram {
@@ -590,9 +602,21 @@ impl Hologram {
             return Ok(Receipt::new(sequence, Delivery::Queued { reason: None }));
         }
         if self.auth.capabilities().time_based {
-            self.encode_prefix(std::slice::from_ref(msg))?;
+            if let Err(e) = self.encode_prefix(std::slice::from_ref(msg)) {
+                // Refused now, as an encoding error is for other
+                // authenticators: the caller hears it, so no copy stays behind.
+                if durable {
+                    self.outbox.remove(sequence)?;
+                }
+                return Err(e);
+            }
         }
-        match self.deliver() {
+        let attempts = if self.auth.capabilities().time_based {
+            1
+        } else {
+            self.retry.attempts.max(1)
+        };
+        match self.deliver(attempts) {
             Outcome::Retry(Some(e)) if !e.is_network_failure() => {
                 // A setting is wrong (no host, ...): retrying cannot help, so
                 // the caller hears it now. A durable outbox still holds it.
@@ -612,6 +636,8 @@ impl Hologram {
                 self.buffered(sequence, reason.as_ref());
                 Ok(Receipt::new(sequence, Delivery::Queued { reason }))
             }
+            // Only flushes give it: this message was encoded above.
+            Outcome::Unencodable(e) => Err(Error::Auth(e)),
         }
     }
 
@@ -634,7 +660,7 @@ impl Hologram {
 
     fn buffered(&self, sequence: u64, reason: Option<&TransportError>) {
         if let Some(e) = reason {
-            log::warn!(target: self.log_target, "message #{sequence} kept in the outbox: {e}");
+            log::warn!(target: self.log_target, "message #{sequence} not delivered ({e}); handed to the outbox for the next flush");
         }
         self.events.broadcast(Event::MessageBuffered);
     }
@@ -662,11 +688,15 @@ impl Hologram {
     }
 
     /// The highest sequence number the cloud (or raw server) has answered
-    /// without refusal.
-    /// With a durable outbox this survives restarts.
+    /// without refusal since this instance was built.
+    ///
+    /// Before the first such answer, a durable outbox gives what it
+    /// recorded before a restart: the last message it removed after a final
+    /// answer, which may have been a refusal (the outbox does not record
+    /// which). `None` when nothing is known.
     pub fn last_acknowledged(&self) -> Option<u64> {
-        let stored = Some(self.outbox.last_acknowledged()).filter(|&s| s > 0);
-        self.last_acknowledged.max(stored)
+        self.last_acknowledged
+            .or_else(|| Some(self.outbox.last_acknowledged()).filter(|&s| s > 0))
     }
 
     /// Encodes a prefix of `msgs` into one payload (one message, or with a
@@ -692,16 +722,12 @@ impl Hologram {
         }))
     }
 
-    /// Sends `self.payload` and classifies the answer, retrying transport
-    /// failures and code 6 with backoff while the network is up. A payload
-    /// from a time-based authenticator is sent once: its one-time password
-    /// may already have reached the cloud, which refuses it a second time.
-    fn deliver(&mut self) -> Outcome {
-        let attempts = if self.auth.capabilities().time_based {
-            1
-        } else {
-            self.retry.attempts.max(1)
-        };
+    /// Sends `self.payload` and classifies the answer, making up to
+    /// `attempts` attempts with backoff for transport failures and code 6
+    /// while the network is up. A payload from a time-based authenticator
+    /// must be sent once (1 attempt): its one-time password may already have
+    /// reached the cloud, which refuses it a second time.
+    fn deliver(&mut self, attempts: u32) -> Outcome {
         let mut attempt = 1;
         loop {
             let outcome = classify(self.transport.send(&self.payload));
@@ -777,6 +803,11 @@ impl Hologram {
                         }
                         queued.push(Receipt::new(q.sequence, Delivery::Queued { reason }));
                     }
+                    Outcome::Unencodable(e) => {
+                        self.outbox.remove(q.sequence)?;
+                        log::error!(target: self.log_target, "buffered message #{} dropped: it can never be sent ({e})", q.sequence);
+                        self.events.broadcast(Event::MessageDropped);
+                    }
                 }
             }
             // Later chunks wait for the next round when this one had
@@ -790,31 +821,67 @@ impl Hologram {
 
     fn flush_concurrently(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
         let mut payloads = Vec::with_capacity(batch.len());
+        // Per message: encoded (its payload is in `payloads`) or why not.
+        let mut encoded = Vec::with_capacity(batch.len());
         for q in batch {
             let mut p = Vec::with_capacity(self.payload.capacity());
-            self.auth
-                .encode_message(&self.credentials, &q.message, &mut p)?;
-            payloads.push(p);
+            match self
+                .auth
+                .encode_message(&self.credentials, &q.message, &mut p)
+            {
+                Ok(()) => {
+                    payloads.push(p);
+                    encoded.push(None);
+                }
+                Err(e) if is_about_the_message(&e) => encoded.push(Some(e)),
+                Err(e) => return Err(e.into()),
+            }
         }
         let refs: Vec<&[u8]> = payloads.iter().map(Vec::as_slice).collect();
-        Ok(self
-            .transport
-            .send_batch(&refs)
-            .into_iter()
-            .map(classify)
-            .collect())
+        let mut replies = self.transport.send_batch(&refs).into_iter();
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for failure in encoded {
+            // A transport that answers fewer payloads than it was given
+            // leaves the rest queued for the next flush.
+            let outcome = match failure {
+                Some(e) => Outcome::Unencodable(e),
+                None => match replies.next() {
+                    Some(reply) => classify(reply),
+                    None => break,
+                },
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
     }
 
     /// One payload at a time, oldest first, stopping at the first failure:
     /// for ordered delivery, and for time-based authenticators (one payload
     /// per clock window, each carrying as many queued messages as the
-    /// authenticator can frame).
+    /// authenticator can frame). One attempt per payload: [`flush`](Self::flush)
+    /// makes the retries, a round each.
     fn flush_one_by_one(&mut self, batch: &[Queued]) -> Result<Vec<Outcome>, Error> {
         let msgs: Vec<Message> = batch.iter().map(|q| q.message.clone()).collect();
         let mut outcomes = Vec::with_capacity(batch.len());
+        // Set once a payload of several messages could not be encoded: the
+        // rest of the chunk goes one message per payload, to find which one.
+        let mut singly = false;
         while outcomes.len() < msgs.len() {
-            let taken = self.encode_prefix(&msgs[outcomes.len()..])?.max(1);
-            let outcome = self.deliver();
+            let rest = &msgs[outcomes.len()..];
+            let prefix = if singly { &rest[..1] } else { rest };
+            let taken = match self.encode_prefix(prefix) {
+                Ok(taken) => taken.max(1),
+                Err(Error::Auth(e)) if is_about_the_message(&e) => {
+                    if prefix.len() > 1 {
+                        singly = true;
+                    } else {
+                        outcomes.push(Outcome::Unencodable(e));
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let outcome = self.deliver(1);
             let failed = matches!(outcome, Outcome::Retry(_));
             outcomes.extend(std::iter::repeat_n(outcome, taken));
             if failed {
@@ -870,6 +937,12 @@ fn final_delivery(reply: Reply) -> Delivery {
         Some(code) if code.is_success() => Delivery::Acknowledged { code },
         Some(code) => Delivery::Refused { code },
     }
+}
+
+/// Whether an encoding error is about one message (so no retry can help
+/// it), rather than about the credentials or the authenticator.
+fn is_about_the_message(e: &AuthError) -> bool {
+    matches!(e, AuthError::Unframeable { .. } | AuthError::Topic(_))
 }
 
 fn classify(result: Result<Reply, TransportError>) -> Outcome {

@@ -14,16 +14,49 @@
 //! ```
 //! use hologram::{Credentials, Hologram};
 //!
-//! // With no adapter compiled in, asking for one by name says what exists.
-//! let result = Hologram::new(Credentials::default(), "", "raw", "csrpsk");
-//! if let Err(e) = result {
-//!     assert!(e.to_string().contains("available"));
-//! }
+//! // Adapters are picked by name; a name that does not exist says what does.
+//! let err = Hologram::new(Credentials::default(), "no-such-network", "raw", "csrpsk")
+//!     .unwrap_err();
+//! assert!(err.to_string().starts_with("unknown network \"no-such-network\"; available: "));
 //! ```
+//!
+//! The crate's `examples/` send through the built-in simulator
+//! (`cargo run -p hologram --example send_csrpsk`).
 //!
 //! While the network is down, [`Hologram::send_message`] queues the message
 //! (event `message.buffered`) and returns a receipt saying so; when the
-//! network reports `network.connected`, the queue is sent in order.
+//! network reports `network.connected`, the queue is sent in order (see
+//! [`HologramBuilder::ordered_delivery`]).
+//!
+//! # Delivery guarantee: at least once
+//!
+//! A message the SDK accepted (it returned a [`Receipt`], not an error) is
+//! never dropped silently. It stays in the [`Outbox`] until the cloud gives a
+//! final answer: acknowledged (code 0 or 1), or refused (codes 2, 3, 4, 5, 7,
+//! 8). Transport failures and code 6 are retried with backoff
+//! ([`RetryPolicy`]), then the message waits for the next flush. With
+//! `HologramBuilder::outbox_dir` it also survives a crash or power loss. The
+//! only exits are reported: a full outbox refuses the new message
+//! ([`OutboxError::Full`]) or, under a drop-oldest policy, drops the oldest
+//! with the event `message.dropped`; a queued message the authenticator can
+//! never encode (a NUL in TOTP data) is dropped with `message.dropped` too.
+//!
+//! It is at least once, not exactly once. A message that got a final answer
+//! is never sent again, but one can reach the server twice: when the
+//! connection breaks after the server read it and before its answer came
+//! back (the SDK cannot tell it arrived, so it sends it again), or when the
+//! process dies between the answer and the removal from a durable outbox.
+//!
+//! The receipt's sequence number does not go on the wire (the Hologram
+//! socket protocol has no field for it), so a receiver that must not process
+//! a message twice needs an identifier inside the message data: put one
+//! there (a counter the device keeps across restarts, or a random id) and
+//! have the receiver skip identifiers it has already seen. With ordered
+//! delivery (the default) a copy always arrives right after the first one,
+//! before any younger message, so for an increasing counter the receiver
+//! only has to remember the highest value seen per device and drop anything
+//! not above it. With `ordered_delivery(false)` copies and younger messages
+//! can interleave: remember a window of recent identifiers instead.
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
 mod builtin;

@@ -14,7 +14,6 @@ use hologram_ports::{Message, Outbox, OutboxError, Queued};
 /// assert!(ob.push(2, &Message::new("b")).is_err());
 /// assert_eq!(ob.pending(10).unwrap()[0].sequence, 1);
 /// ```
-#[derive(Debug)]
 pub struct MemoryOutbox {
     queue: VecDeque<Queued>,
     capacity: usize,
@@ -40,6 +39,18 @@ impl MemoryOutbox {
             bytes: 0,
             last_sequence: 0,
         }
+    }
+}
+
+/// Counts only: the queue may hold thousands of messages.
+impl std::fmt::Debug for MemoryOutbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryOutbox")
+            .field("messages", &self.queue.len())
+            .field("bytes", &self.bytes)
+            .field("capacity", &self.capacity)
+            .field("last_sequence", &self.last_sequence)
+            .finish()
     }
 }
 
@@ -126,5 +137,9 @@ mod tests {
         );
         assert_eq!(ob.len(), 2);
         assert_eq!(ob.last_sequence(), 2);
+        assert_eq!(
+            format!("{ob:?}"),
+            "MemoryOutbox { messages: 2, bytes: 3, capacity: 2, last_sequence: 2 }"
+        );
     }
 }

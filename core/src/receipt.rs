@@ -3,13 +3,21 @@
 use hologram_ports::{ResultCode, TransportError};
 
 /// Where a message stands.
+///
+/// A receipt is a snapshot taken when the call returns. A `Queued` message
+/// gets its final receipt (`Acknowledged`, `Refused` or `Replied`) from the
+/// flush that delivers it: [`Hologram::flush`](crate::Hologram::flush),
+/// [`connect`](crate::Hologram::connect), or, when a later send flushed it
+/// first, [`take_flushed_receipts`](crate::Hologram::take_flushed_receipts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Delivery {
-    /// Queued in the outbox until the network is usable; `reason` says why
-    /// it was not sent now (none when the network was simply down).
+    /// Kept in the outbox, to be sent by a later flush; `reason` says why it
+    /// was not delivered now.
     Queued {
-        /// The transport failure that kept it, if any.
+        /// The transport failure that kept it; `None` when the network was
+        /// down, or when the cloud kept answering code 6 (its own internal
+        /// error).
         reason: Option<TransportError>,
     },
     /// Sent with a transport that does not parse replies (`raw`): what the
@@ -94,7 +102,7 @@ impl std::fmt::Display for Receipt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "#{}: ", self.sequence)?;
         match &self.delivery {
-            Delivery::Queued { reason: None } => f.write_str("queued until the network is up"),
+            Delivery::Queued { reason: None } => f.write_str("queued for the next flush"),
             Delivery::Queued { reason: Some(e) } => write!(f, "queued ({e})"),
             Delivery::Replied { reply } => {
                 write!(f, "reply {:?}", String::from_utf8_lossy(reply))

@@ -56,6 +56,8 @@ struct ScriptedTransport {
     wire: Wire,
     endpoint: Endpoint,
     codes: bool,
+    /// Sends a batch last payload first, as a concurrent transport may.
+    reverse_batches: bool,
 }
 
 impl Transport for ScriptedTransport {
@@ -83,6 +85,14 @@ impl Transport for ScriptedTransport {
         }
         result
     }
+    fn send_batch(&mut self, payloads: &[&[u8]]) -> Vec<Result<Reply, TransportError>> {
+        if !self.reverse_batches {
+            return payloads.iter().map(|p| self.send(p)).collect();
+        }
+        let mut results: Vec<_> = payloads.iter().rev().map(|p| self.send(p)).collect();
+        results.reverse();
+        results
+    }
 }
 
 /// `data|topic,topic` framing; SMS as `S<dest> <text>`.
@@ -99,6 +109,13 @@ impl Authenticator for PlainAuth {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         creds.require_devicekey()?;
+        if msg.data().contains('\0') {
+            return Err(AuthError::Unframeable {
+                authenticator: "plain",
+                field: "data",
+                reason: "NUL",
+            });
+        }
         out.extend_from_slice(msg.data().as_bytes());
         let topics: Vec<&str> = msg.topics().iter().map(|t| t.as_str()).collect();
         if !topics.is_empty() {
@@ -140,7 +157,11 @@ fn registry(up: &Arc<Mutex<bool>>, wire: &Wire) -> Registry {
         }),
     )
     .unwrap();
-    for (name, codes) in [("cloud", true), ("raw", false)] {
+    for (name, codes, reverse_batches) in [
+        ("cloud", true, false),
+        ("raw", false, false),
+        ("reversing", true, true),
+    ] {
         let w = wire.clone();
         reg.register_transport(
             name,
@@ -155,6 +176,7 @@ fn registry(up: &Arc<Mutex<bool>>, wire: &Wire) -> Registry {
                     wire: w.clone(),
                     endpoint,
                     codes,
+                    reverse_batches,
                 }) as Box<dyn Transport>)
             }),
         )
@@ -669,5 +691,230 @@ fn a_full_outbox_refuses_or_drops_the_oldest_and_says_so() {
                 assert_eq!(sent_payloads(&wire), ["b", "c"]);
             }
         }
+    }
+}
+
+/// Log lines of the current test's thread, in the Python shape.
+fn captured_logs() -> Vec<String> {
+    use std::sync::Once;
+    use std::thread::ThreadId;
+    static LINES: Mutex<Vec<(ThreadId, String)>> = Mutex::new(Vec::new());
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let line =
+                hologram::logging::format_line(record.level(), record.target(), record.args());
+            LINES
+                .lock()
+                .unwrap()
+                .push((std::thread::current().id(), line));
+        }
+        fn flush(&self) {}
+    }
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        log::set_logger(&Capture).unwrap();
+        log::set_max_level(log::LevelFilter::Info);
+    });
+    let me = std::thread::current().id();
+    LINES
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(t, _)| *t == me)
+        .map(|(_, l)| l.clone())
+        .collect()
+}
+
+#[test]
+fn each_flushed_message_logs_the_python_line() {
+    captured_logs();
+    let mut r = rig("raw", false);
+    r.sdk.send_message("a", &[] as &[&str]).unwrap();
+    r.sdk.send_message("b", &[] as &[&str]).unwrap();
+    r.sdk.connect().unwrap();
+    let line =
+        "INFO:Raw:A buffered message has been sent since an active connection is established";
+    let logs = captured_logs();
+    assert_eq!(logs.iter().filter(|l| *l == line).count(), 2, "{logs:#?}");
+}
+
+#[test]
+fn flushes_are_in_order_by_default_even_on_a_concurrent_transport() {
+    let mut r = rig("reversing", false);
+    for m in ["m0", "m1", "m2"] {
+        assert!(r.sdk.send_message(m, &[] as &[&str]).unwrap().is_queued());
+    }
+    let receipts = r.sdk.connect().unwrap();
+    assert!(receipts.iter().all(|r| r.is_delivered()));
+    assert_eq!(sent(&r), ["m0", "m1", "m2"]);
+
+    // Opting out hands the transport the whole chunk.
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .transport("reversing")
+        .authentication("plain")
+        .ordered_delivery(false)
+        .build()
+        .unwrap();
+    for m in ["m0", "m1", "m2"] {
+        sdk.send_message(m, &[] as &[&str]).unwrap();
+    }
+    assert_eq!(sdk.connect().unwrap().len(), 3);
+    assert_eq!(sent_payloads(&wire), ["m2", "m1", "m0"]);
+}
+
+#[test]
+fn an_ordered_flush_makes_as_many_attempts_as_the_policy_says() {
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .authentication("plain")
+        .retry(quick_retries(3))
+        .ordered_delivery(true)
+        .build()
+        .unwrap();
+    assert!(sdk.send_message("x", &[] as &[&str]).unwrap().is_queued());
+    let six = || {
+        Ok(Reply {
+            bytes: b"[6,0]".to_vec(),
+            code: Some(ResultCode::CloudInternal),
+        })
+    };
+    wire.script.lock().unwrap().extend((0..5).map(|_| six()));
+    let receipts = sdk.connect().unwrap();
+    assert!(receipts[0].is_queued(), "{}", receipts[0]);
+    assert_eq!(
+        wire.script.lock().unwrap().len(),
+        2,
+        "3 attempts of 5 answers"
+    );
+}
+
+#[test]
+fn a_queued_message_that_cannot_be_encoded_is_dropped_not_blocking_the_outbox() {
+    use hologram_auth::{FixedClock, Totp};
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let clock = FixedClock::new(1_700_000_000);
+    let c = clock.clone();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .transport("cloud")
+        .authentication_with("totp", move |_| {
+            Ok(Box::new(Totp::with_clock(Box::new(c.clone()))))
+        })
+        .build()
+        .unwrap();
+    let dropped = Arc::new(Mutex::new(0));
+    let d = dropped.clone();
+    sdk.events()
+        .subscribe("message.dropped", move |_| *d.lock().unwrap() += 1);
+    // TOTP encodes when it sends, so a NUL in the data is found only then.
+    sdk.send_message("one", &["t1"]).unwrap();
+    sdk.send_message("two", &["t1"]).unwrap();
+    sdk.send_message("bad\0data", &["t2"]).unwrap();
+    let receipts = sdk.connect().unwrap();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts.iter().all(|r| r.is_delivered()));
+    assert_eq!(sdk.pending(), 0);
+    assert_eq!(*dropped.lock().unwrap(), 1, "the drop is reported");
+    clock.advance(30);
+    assert!(sdk.send_message("after", &["t1"]).unwrap().is_delivered());
+}
+
+#[test]
+fn a_message_refused_at_encoding_leaves_no_copy_in_a_durable_outbox() {
+    use hologram_auth::{FixedClock, Totp};
+    let dir = tempfile::tempdir().unwrap();
+    let up = Arc::new(Mutex::new(true));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .transport("cloud")
+        .authentication_with("totp", |_| {
+            Ok(Box::new(Totp::with_clock(Box::new(FixedClock::new(
+                1_700_000_000,
+            )))))
+        })
+        .outbox_dir(dir.path())
+        .build()
+        .unwrap();
+    let err = sdk.send_message("bad\0data", &["t"]).unwrap_err();
+    assert!(
+        matches!(err, Error::Auth(AuthError::Unframeable { .. })),
+        "{err}"
+    );
+    assert_eq!(sdk.pending(), 0);
+}
+
+#[test]
+fn last_acknowledged_skips_refusals_with_a_durable_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = Arc::new(Mutex::new(true));
+    let wire = Wire::default();
+    let mut sdk = Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(&up, &wire))
+        .network("link")
+        .authentication("plain")
+        .outbox_dir(dir.path())
+        .build()
+        .unwrap();
+    let ok = sdk.send_message("fine", &[] as &[&str]).unwrap();
+    assert!(ok.is_delivered());
+    wire.script.lock().unwrap().push_back(Ok(Reply {
+        bytes: b"[3,0]".to_vec(),
+        code: Some(ResultCode::BadAuth),
+    }));
+    let refused = sdk.send_message("refused", &[] as &[&str]).unwrap();
+    assert_eq!(refused.result_code(), Some(ResultCode::BadAuth));
+    assert_eq!(sdk.last_acknowledged(), Some(ok.sequence()));
+}
+
+#[test]
+fn an_unencodable_queued_message_is_dropped_by_either_kind_of_flush() {
+    use hologram::{MemoryOutbox, Outbox};
+    for ordered in [true, false] {
+        // Queued by an earlier run (a durable outbox), with another framing.
+        let mut outbox = MemoryOutbox::default();
+        for (seq, data) in [(1, "a"), (2, "bad\0"), (3, "b")] {
+            outbox.push(seq, &Message::new(data)).unwrap();
+        }
+        let up = Arc::new(Mutex::new(false));
+        let wire = Wire::default();
+        let mut sdk = Hologram::builder()
+            .credentials(Credentials::with_devicekey("12345678").unwrap())
+            .registry(registry(&up, &wire))
+            .network("link")
+            .authentication("plain")
+            .outbox(Box::new(outbox))
+            .ordered_delivery(ordered)
+            .build()
+            .unwrap();
+        let dropped = Arc::new(Mutex::new(0));
+        let d = dropped.clone();
+        sdk.events()
+            .subscribe("message.dropped", move |_| *d.lock().unwrap() += 1);
+        let receipts = sdk.connect().unwrap();
+        let delivered: Vec<u64> = receipts.iter().map(|r| r.sequence()).collect();
+        assert_eq!(delivered, [1, 3], "ordered: {ordered}");
+        assert_eq!(sent_payloads(&wire), ["a", "b"], "ordered: {ordered}");
+        assert_eq!(sdk.pending(), 0);
+        assert_eq!(*dropped.lock().unwrap(), 1);
     }
 }

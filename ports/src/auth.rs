@@ -150,7 +150,7 @@ pub trait Authenticator: Send {
     ) -> Result<(), AuthError> {
         let _ = (creds, sms, out);
         Err(AuthError::Unsupported {
-            authenticator: "this",
+            authenticator: "selected",
             operation: "SMS",
         })
     }
@@ -183,5 +183,44 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         (**self).encode_sms(creds, sms, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Implements only what is required.
+    struct MessagesOnly;
+
+    impl Authenticator for MessagesOnly {
+        fn capabilities(&self) -> AuthCapabilities {
+            AuthCapabilities::MESSAGES_ONLY
+        }
+        fn encode_message(
+            &mut self,
+            _: &Credentials,
+            msg: &Message,
+            out: &mut Vec<u8>,
+        ) -> Result<(), AuthError> {
+            out.extend_from_slice(msg.data().as_bytes());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn defaults_take_one_message_and_refuse_sms_in_words() {
+        let creds = Credentials::default();
+        let mut out = Vec::new();
+        let msgs = [Message::new("a"), Message::new("b")];
+        assert_eq!(MessagesOnly.encode_batch(&creds, &msgs, &mut out), Ok(1));
+        assert_eq!(out, b"a");
+        assert_eq!(MessagesOnly.encode_batch(&creds, &[], &mut out), Ok(0));
+        let sms = Sms::new("+1", "hi").unwrap();
+        let err = MessagesOnly.encode_sms(&creds, &sms, &mut out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "SMS is not supported by the selected authentication"
+        );
     }
 }

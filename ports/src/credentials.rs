@@ -186,8 +186,9 @@ impl Credentials {
         if !value.is_empty() {
             check_fixed(CredentialField::CloudId, value, 4)?;
         }
-        self.cloud_id = value.to_owned();
-        self.derive_devicekey()
+        let mut next = self.clone();
+        next.cloud_id = value.to_owned();
+        self.commit(next)
     }
 
     /// Sets the cloud key: exactly 4 characters, or empty to clear it.
@@ -195,8 +196,17 @@ impl Credentials {
         if !value.is_empty() {
             check_fixed(CredentialField::CloudKey, value, 4)?;
         }
-        self.cloud_key = value.to_owned();
-        self.derive_devicekey()
+        let mut next = self.clone();
+        next.cloud_key = value.to_owned();
+        self.commit(next)
+    }
+
+    /// Re-derives the device key of `next` and keeps it; on a mismatch with
+    /// an explicit device key, keeps the credentials as they were.
+    fn commit(&mut self, mut next: Credentials) -> Result<(), CredentialError> {
+        next.derive_devicekey()?;
+        *self = next;
+        Ok(())
     }
 
     /// Sets the modern device key: exactly 8 characters, or empty to clear it.
@@ -216,7 +226,7 @@ impl Credentials {
         Ok(())
     }
 
-    /// Sets the device id: non-empty, printable ASCII without spaces, or empty to clear it.
+    /// Sets the device id: printable ASCII without spaces, or empty to clear it.
     pub fn set_device_id(&mut self, value: &str) -> Result<(), CredentialError> {
         check_chars(CredentialField::DeviceId, value)?;
         self.device_id = value.to_owned();
@@ -336,6 +346,17 @@ mod tests {
             d.set_cloud_key("wxyz"),
             Err(CredentialError::DeviceKeyMismatch)
         );
+        // A refused value leaves the credentials as they were.
+        assert_eq!(d.cloud_key(), "");
+        assert_eq!(d.devicekey(), Some("12345678"));
+        let mut e = Credentials::new("", "wxyz").unwrap();
+        e.set_devicekey("abcdwxyz").unwrap();
+        assert_eq!(
+            e.set_cloud_id("zzzz"),
+            Err(CredentialError::DeviceKeyMismatch)
+        );
+        assert_eq!(e.cloud_id(), "");
+        assert_eq!(e.devicekey(), Some("abcdwxyz"));
     }
 
     #[test]
@@ -408,6 +429,28 @@ mod tests {
             let _ = c.set_device_id(&s);
             let _ = c.set_private_key(&s);
             let _ = format!("{c:?}{c}");
+        }
+
+        #[test]
+        fn a_refused_value_changes_nothing(
+            start in 0usize..3, s in "[a-z0-9]{0,9}|.{0,9}", setter in 0usize..5
+        ) {
+            let mut c = match start {
+                0 => Credentials::default(),
+                1 => Credentials::new("abcd", "wxyz").unwrap(),
+                _ => Credentials::with_devicekey("12345678").unwrap(),
+            };
+            let before = c.clone();
+            let result = match setter {
+                0 => c.set_cloud_id(&s),
+                1 => c.set_cloud_key(&s),
+                2 => c.set_devicekey(&s),
+                3 => c.set_device_id(&s),
+                _ => c.set_private_key(&s),
+            };
+            if result.is_err() {
+                prop_assert_eq!(c, before);
+            }
         }
     }
 }

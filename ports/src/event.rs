@@ -89,7 +89,10 @@ impl Event {
             .unwrap_or_else(|| Event::Custom(Cow::Owned(name.to_owned())))
     }
 
-    /// A custom event with a static name, without allocating.
+    /// A custom event with a static name, without allocating. The name is
+    /// not looked up: `Event::custom("wifi.connected")` is not
+    /// [`Event::WifiConnected`]; use [`Event::from_name`] for a name that may
+    /// be predefined.
     pub const fn custom(name: &'static str) -> Event {
         Event::Custom(Cow::Borrowed(name))
     }

@@ -1,7 +1,7 @@
 //! Properties: any valid data and topics round-trip through both wire forms.
 
 use hologram_auth::{Csrpsk, CsrpskForm, FixedClock, Totp};
-use hologram_ports::{AuthError, Authenticator, Credentials, Message, Topic};
+use hologram_ports::{AuthError, Authenticator, Credentials, Message, Sms, Topic};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -13,6 +13,16 @@ fn data() -> impl Strategy<Value = String> {
         1 => prop::sample::select(vec!['"', '\\', '\r', '\n', '\t', '\0', '\u{7f}', '\u{2028}', '/', 'é', '😀']),
     ];
     prop::collection::vec(ch, 0..48).prop_map(String::from_iter)
+}
+
+/// Any SMS text the port accepts: 1 to 160 characters of any Unicode but CR
+/// and NUL, with newlines, quotes and spaces made frequent.
+fn sms_text() -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        4 => any::<char>().prop_filter("CR and NUL are refused", |c| !matches!(c, '\r' | '\0')),
+        1 => prop::sample::select(vec!['\n', '\t', ' ', '"', '\\', 'é', '😀', '\u{2028}']),
+    ];
+    prop::collection::vec(ch, 1..=160).prop_map(String::from_iter)
 }
 
 fn topics() -> impl Strategy<Value = Vec<Topic>> {
@@ -105,6 +115,23 @@ proptest! {
             let map = fields(&out)?;
             prop_assert_eq!(map.get(t).cloned(), expected_topics(&topics, true));
         }
+    }
+
+    #[test]
+    fn csrpsk_sms_round_trips_with_one_terminator(
+        key in KEY, digits in "[0-9]{1,15}", text in sms_text(), form in form()
+    ) {
+        let creds = creds(&key);
+        let destination = format!("+{digits}");
+        let sms = Sms::new(&destination, &text).expect("a valid SMS");
+        let mut out = Vec::new();
+        Csrpsk::new().with_form(form).encode_sms(&creds, &sms, &mut out).expect("encodes");
+        let body = out
+            .strip_suffix(b"\r\r")
+            .ok_or_else(|| TestCaseError::fail("no \\r\\r at the end"))?;
+        prop_assert!(!body.contains(&b'\r'), "a CR before the terminator");
+        let want = format!("S{key}{destination} {text}");
+        prop_assert_eq!(body, want.as_bytes());
     }
 
     #[test]

@@ -52,7 +52,8 @@
 //!   open, a record cut short at the end of the log (a power cut mid-write)
 //!   is cut off; damaged bytes between records are skipped by
 //!   resynchronising on the next valid record, and the log is rewritten
-//!   without them. Both are logged as warnings with target `"Outbox"`,
+//!   without them (if that rewrite fails, the outbox opens all the same and
+//!   tries again on the next open). Both are logged as warnings with target `"Outbox"`,
 //!   naming the file and offset, and listed by
 //!   [`FileOutbox::corrupt_records`]; every other message is delivered.
 //! - **Bounded.** At most [`max_messages`](FileOutboxBuilder::max_messages)
@@ -294,7 +295,11 @@ impl FileOutbox {
             outbox.report(c);
         }
         if scan.needs_rewrite {
-            outbox.compact_now()?;
+            // Best effort: the log as it is stays usable (its damage is
+            // skipped again, and the rewrite retried, on the next open).
+            if let Err(e) = outbox.compact_now() {
+                ::log::warn!(target: LOG_TARGET, "rewriting the damaged outbox log failed; it keeps the log as it is: {e}");
+            }
         } else {
             outbox.maybe_compact();
         }

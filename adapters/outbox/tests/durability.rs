@@ -224,6 +224,50 @@ fn a_damaged_middle_record_is_skipped_and_reported() {
 }
 
 #[test]
+fn a_damaged_log_opens_even_when_its_repair_cannot_be_written() {
+    capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ob = FileOutbox::open(dir.path()).unwrap();
+    let offsets = push_n(&mut ob, 3);
+    drop(ob);
+    let path = log_path(dir.path());
+    let mut bytes = fs::read(&path).unwrap();
+    bytes[((offsets[1] + offsets[2]) / 2) as usize] ^= 0x5A;
+    fs::write(&path, &bytes).unwrap();
+    // The rewrite goes through `outbox.log.tmp`: a directory in its way
+    // makes it fail (permissions would not stop root).
+    let blocker = dir.path().join("outbox.log.tmp");
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), b"x").unwrap();
+
+    let mut ob = FileOutbox::open(dir.path()).unwrap();
+    assert_eq!(seqs(&ob.pending(10).unwrap()), [1, 3]);
+    assert_eq!(ob.corrupt_records().len(), 1);
+    assert_eq!(ob.corrupt_records()[0].kind, CorruptKind::Skipped);
+    assert!(
+        warnings_about("rewriting the damaged outbox log failed")
+            .iter()
+            .any(|w| w.contains("outbox.log.tmp")),
+        "{:?}",
+        warnings_about("rewriting")
+    );
+    // The log as it is keeps working.
+    ob.push(4, &msg(4)).unwrap();
+    ob.remove(1).unwrap();
+    drop(ob);
+    let mut ob = FileOutbox::open(dir.path()).unwrap();
+    assert_eq!(seqs(&ob.pending(10).unwrap()), [3, 4]);
+    assert_eq!(ob.last_sequence(), 4);
+    drop(ob);
+    // Once the way is clear, the next open repairs it.
+    fs::remove_dir_all(&blocker).unwrap();
+    drop(FileOutbox::open(dir.path()).unwrap());
+    let mut ob = FileOutbox::open(dir.path()).unwrap();
+    assert_eq!(seqs(&ob.pending(10).unwrap()), [3, 4]);
+    assert!(ob.corrupt_records().is_empty());
+}
+
+#[test]
 fn damage_found_when_reading_back_skips_only_that_message() {
     let dir = tempfile::tempdir().unwrap();
     let mut ob = FileOutbox::open(dir.path()).unwrap();

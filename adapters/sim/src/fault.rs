@@ -153,7 +153,7 @@ pub(crate) struct FaultState {
 impl FaultState {
     pub(crate) fn new(plan: FaultPlan) -> Self {
         let mut rng = SplitMix64::new(plan.seed);
-        let next_flap_at = plan.flap_every.map(|k| rng.in_one_to(2 * k - 1));
+        let next_flap_at = plan.flap_every.map(|k| rng.in_one_to(flap_span(k)));
         FaultState {
             plan,
             rng,
@@ -176,7 +176,8 @@ impl FaultState {
         if let (Some(at), Some(k)) = (self.next_flap_at, self.plan.flap_every) {
             if self.operations >= at {
                 flap = true;
-                self.next_flap_at = Some(self.operations + self.rng.in_one_to(2 * k - 1));
+                let interval = self.rng.in_one_to(flap_span(k));
+                self.next_flap_at = Some(self.operations.saturating_add(interval));
             }
         }
         Tick { drop_due, flap }
@@ -196,6 +197,12 @@ impl FaultState {
             false
         }
     }
+}
+
+/// The longest interval between flaps for a mean of `k`: 2K−1 (saturating,
+/// so any `k` a configuration file holds is safe).
+fn flap_span(k: u64) -> u64 {
+    k.saturating_mul(2).saturating_sub(1)
 }
 
 #[cfg(test)]
@@ -220,6 +227,15 @@ mod tests {
         let flaps = schedule(9);
         // Mean interval 4 over 200 operations, intervals between 1 and 7.
         assert!((200 / 7..=200).contains(&flaps), "{flaps}");
+    }
+
+    #[test]
+    fn the_largest_flap_interval_does_not_overflow() {
+        let mut s = FaultState::new(FaultPlan::new(5).with_flap_every(u64::MAX));
+        for _ in 0..10 {
+            s.tick();
+        }
+        assert!(s.next_flap_at.is_some());
     }
 
     #[test]

@@ -227,6 +227,21 @@ fn factory_is_registered_and_reads_its_config() {
 }
 
 #[test]
+fn the_largest_configured_numbers_do_not_panic() {
+    let mut net = build(
+        AdapterConfig::new()
+            .with("flap_every", u64::MAX.to_string())
+            .with("drop_after", u64::MAX.to_string())
+            .with("seed", u64::MAX.to_string()),
+    )
+    .unwrap();
+    net.connect().unwrap();
+    for _ in 0..20 {
+        assert!(net.is_connected());
+    }
+}
+
+#[test]
 fn factory_rejects_bad_config() {
     match build(AdapterConfig::new().with("ssdi", "x")) {
         Err(AdapterError::Config(ConfigError::UnknownKey { key, known, .. })) => {

@@ -236,6 +236,23 @@ fn totp_clock_window_and_registration() {
 }
 
 #[test]
+fn totp_at_the_end_of_time_does_not_overflow() {
+    // The largest time the wire form carries, on a clock that agrees.
+    let (key, max) = ("secret", u64::MAX);
+    let mut registry = DeviceRegistry::new();
+    registry.register(Device::totp("42", key).unwrap());
+    for window in [1, 30] {
+        let otp = totp(key.as_bytes(), max, window);
+        let Ok(Request::Totp(t)) = parse_request(format!("C42 {max} {otp} Bx\0\0").as_bytes())
+        else {
+            panic!("expected a TOTP request");
+        };
+        assert_eq!(registry.verify_totp(&t, max, window), Ok(()));
+        assert!(registry.verify_totp(&t, max, window).is_err(), "used once");
+    }
+}
+
+#[test]
 fn unparseable_requests_get_2() {
     let cases: &[&[u8]] = &[
         b"",

@@ -253,6 +253,26 @@ fn fault_knobs_apply_to_the_next_n_requests() {
 }
 
 #[test]
+fn the_longest_timers_do_not_stop_the_simulator() {
+    let sim = CloudSim::builder()
+        .idle_timeout(Duration::MAX)
+        .start()
+        .unwrap();
+    let ok = b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r";
+    assert_eq!(send(sim.addr(), ok), "[0,0]");
+    sim.push_fault(Fault::Delay(Duration::MAX), 1);
+    let mut held = connect(sim.addr());
+    held.write_all(ok).unwrap();
+    assert!(sim.wait_for_stats(PATIENCE, |s| s.faulted == 1));
+    // Still serving while that answer is held back.
+    assert_eq!(send(sim.addr(), ok), "[0,0]");
+    // Waiting "forever" for what already happened returns at once.
+    assert!(sim.wait_for_messages(2, Duration::MAX));
+    drop(held);
+    sim.shutdown().unwrap();
+}
+
+#[test]
 fn idle_and_unfinished_connections_are_closed_without_answer() {
     let sim = CloudSim::builder()
         .idle_timeout(Duration::from_millis(200))

@@ -150,7 +150,12 @@ impl Engine {
                 Some(earliest.saturating_duration_since(now)),
             ) {
                 Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    // A signal: the time moved on, so deadlines are checked
+                    // against the current time, not the wait restarted.
+                    now = Instant::now();
+                    continue;
+                }
                 Err(e) => {
                     log::warn!(target: target, "poll failed: {e}");
                     broken = Some(e);

@@ -18,6 +18,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_MAX_REPLY_BYTES: usize = 1024;
 /// The default number of connections a batch keeps open at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
+/// The longest accepted timeout: a day, as in an [`AdapterConfig`] (so no
+/// deadline can overflow).
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(86_400);
 /// The largest accepted `max_reply_bytes` (16 MiB): one buffer this size is
 /// kept per connection in flight.
 pub const REPLY_BYTES_CEILING: usize = 16 << 20;
@@ -77,8 +80,11 @@ impl Settings {
             ("write_timeout", self.write_timeout),
             ("read_timeout", self.read_timeout),
         ] {
-            if d.is_zero() {
-                return invalid(setting, "must be longer than zero".to_owned());
+            if d.is_zero() || d > LONGEST_TIMEOUT {
+                return invalid(
+                    setting,
+                    format!("{d:?} is not longer than zero and at most a day"),
+                );
             }
         }
         if !(1..=REPLY_BYTES_CEILING).contains(&self.max_reply_bytes) {
@@ -281,8 +287,8 @@ fn invalid(key: &str, reason: &str) -> ConfigError {
 }
 
 impl TcpTransportBuilder<RawTransport> {
-    /// The transport; fails with [`TransportError::InvalidSetting`] on a zero
-    /// timeout or a limit out of range. An unset host or port is not an
+    /// The transport; fails with [`TransportError::InvalidSetting`] on a
+    /// timeout of zero or over a day, or a limit out of range. An unset host or port is not an
     /// error here: `send` reports it.
     pub fn build(self) -> Result<RawTransport, TransportError> {
         self.engine().map(RawTransport::from_engine)
@@ -290,8 +296,8 @@ impl TcpTransportBuilder<RawTransport> {
 }
 
 impl TcpTransportBuilder<CloudTransport> {
-    /// The transport; fails with [`TransportError::InvalidSetting`] on a zero
-    /// timeout or a limit out of range.
+    /// The transport; fails with [`TransportError::InvalidSetting`] on a
+    /// timeout of zero or over a day, or a limit out of range.
     pub fn build(self) -> Result<CloudTransport, TransportError> {
         self.engine().map(CloudTransport::from_engine)
     }
@@ -351,6 +357,18 @@ mod tests {
                 ..
             })
         ));
+        // A deadline this far would overflow `Instant` (a panic on send).
+        assert!(matches!(
+            CloudTransport::builder().timeout(Duration::MAX).build(),
+            Err(TransportError::InvalidSetting {
+                setting: "connect_timeout",
+                ..
+            })
+        ));
+        assert!(RawTransport::builder()
+            .timeout(LONGEST_TIMEOUT)
+            .build()
+            .is_ok());
         assert!(matches!(
             CloudTransport::builder().max_in_flight(0).build(),
             Err(TransportError::InvalidSetting {

@@ -227,16 +227,17 @@ fn a_dripped_reply_arrives_whole() {
 
 #[test]
 fn the_read_timeout_is_an_idle_timeout() {
-    // 20 bytes 40 ms apart: 800 ms in all, never 300 ms without a byte.
+    // 20 bytes 50 ms apart: 1 s in all, never 600 ms without a byte (a
+    // margin of 12 gaps, so a loaded machine does not fire it by accident).
     let reply: Vec<u8> = (b'a'..=b't').collect();
     let server = Server::start(
         Framing::Len(1),
-        Action::Drip(reply.clone(), Duration::from_millis(40)),
+        Action::Drip(reply.clone(), Duration::from_millis(50)),
     );
     let mut raw = RawTransport::builder()
         .host("127.0.0.1")
         .port(server.port())
-        .read_timeout(Duration::from_millis(300))
+        .read_timeout(Duration::from_millis(600))
         .build()
         .unwrap();
     assert_eq!(raw.send(b"x").unwrap().bytes, reply);

@@ -10,9 +10,11 @@ use hologram_ports::NetworkError;
 ///
 /// Valid names are 1 to 15 bytes (the kernel's `IFNAMSIZ` less its NUL),
 /// with no `/`, NUL or whitespace, and no `..`; `.` and `..` alone are
-/// refused too. These are the kernel's own rules (`dev_valid_name`), plus
-/// `..` anywhere, so a name is also safe as a path component
-/// (`/var/run/wpa_supplicant/<name>`).
+/// refused too. These are the kernel's rules (`dev_valid_name`) plus `..`
+/// anywhere, so a name is also safe as a path component
+/// (`/var/run/wpa_supplicant/<name>`), with one difference: `:` is
+/// accepted here (the kernel refuses it in link names, so such a name is
+/// [`NoSuchInterface`](NetworkError::NoSuchInterface)).
 ///
 /// ```
 /// use hologram_wifi::InterfaceName;

@@ -12,9 +12,16 @@ use netlink_packet_core::{
     NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN,
 };
 use netlink_sys::{Socket, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
 
 /// Length of a netlink message header.
 const HEADER_LEN: usize = 16;
+
+/// How long one exchange may wait for the kernel's whole reply. The kernel
+/// answers while handling our `send` and `recv`, so this only bounds the
+/// cases that should never happen (a lost reply, a stuck dump).
+const REPLY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a reply could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +151,7 @@ impl From<ReplyError> for ExchangeError {
 pub(crate) struct Channel {
     socket: Socket,
     sequence: u32,
+    timeout: Duration,
 }
 
 impl Channel {
@@ -155,12 +163,15 @@ impl Channel {
         Ok(Channel {
             socket,
             sequence: 0,
+            timeout: REPLY_TIMEOUT,
         })
     }
 
     /// Sends one request with `flags` (plus `NLM_F_REQUEST`) and returns the
     /// whole reply: every message up to the acknowledgement, the error or
     /// the end of the dump. Messages of other sequence numbers are dropped.
+    /// A reply not complete within the channel's timeout (5 s) is an
+    /// [`io::ErrorKind::TimedOut`](std::io::ErrorKind::TimedOut) error.
     pub(crate) fn exchange<T>(&mut self, payload: T, flags: u16) -> Result<Vec<u8>, ExchangeError>
     where
         T: NetlinkSerializable,
@@ -175,9 +186,10 @@ impl Channel {
         message.serialize(&mut request);
         self.socket.send(&request, 0).map_err(ExchangeError::Io)?;
 
+        let deadline = Instant::now() + self.timeout;
         let mut reply = Vec::new();
         loop {
-            let datagram = self.receive().map_err(ExchangeError::Io)?;
+            let datagram = self.receive(deadline).map_err(ExchangeError::Io)?;
             for message in split_messages(&datagram)? {
                 if NetlinkBuffer::new(message).sequence_number() != self.sequence {
                     continue; // not an answer to this request
@@ -191,13 +203,25 @@ impl Channel {
         }
     }
 
-    /// Receives one whole datagram from the kernel, however large.
-    fn receive(&self) -> Result<Vec<u8>, std::io::Error> {
+    /// Receives one whole datagram from the kernel, however large, before
+    /// `deadline`.
+    fn receive(&self, deadline: Instant) -> Result<Vec<u8>, std::io::Error> {
         loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(timed_out());
+            }
+            set_receive_timeout(&self.socket, left)?;
             let mut peek: Vec<u8> = Vec::new();
-            let (size, _) = self
+            let (size, _) = match self
                 .socket
-                .recv_from(&mut peek, libc::MSG_PEEK | libc::MSG_TRUNC)?;
+                .recv_from(&mut peek, libc::MSG_PEEK | libc::MSG_TRUNC)
+            {
+                Ok(got) => got,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Err(timed_out()),
+                Err(e) => return Err(e),
+            };
             let mut buf: Vec<u8> = Vec::with_capacity(size.max(HEADER_LEN));
             let (got, from) = self.socket.recv_from(&mut buf, 0)?;
             if from.port_number() != 0 {
@@ -213,10 +237,45 @@ impl Channel {
     }
 }
 
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "the kernel did not complete its netlink reply in time",
+    )
+}
+
+/// `SO_RCVTIMEO`: a blocking receive returns `EAGAIN` after `timeout`
+/// (at least 1 ms: a zero timeout would mean "wait forever").
+#[allow(unsafe_code)] // one setsockopt; netlink-sys has no wrapper for it
+fn set_receive_timeout(socket: &Socket, timeout: Duration) -> Result<(), std::io::Error> {
+    let timeout = timeout.max(Duration::from_millis(1));
+    let tv = libc::timeval {
+        tv_sec: libc::time_t::try_from(timeout.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_usec: libc::suseconds_t::from(timeout.subsec_micros() as i32),
+    };
+    // SAFETY: the descriptor is open for as long as `socket` lives; the
+    // option value points to a live `timeval` and its exact size is given.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            std::ptr::from_ref(&tv).cast::<libc::c_void>(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel")
             .field("sequence", &self.sequence)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -288,6 +347,18 @@ pub(crate) mod tests {
         short[..4].copy_from_slice(&8u32.to_ne_bytes()); // shorter than a header
         assert!(frames(&short).is_err());
         assert!(frames(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_reply_that_never_comes_times_out() {
+        // Nothing was asked, so the kernel sends nothing: the read must end.
+        let channel = Channel::open(netlink_sys::protocols::NETLINK_ROUTE).unwrap();
+        let err = channel
+            .receive(Instant::now() + Duration::from_millis(50))
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+        let err = channel.receive(Instant::now()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
     }
 
     #[test]

@@ -222,6 +222,32 @@ pub(crate) fn ssid_from_ies(mut ies: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The operation name of `GET_INTERFACE` in errors.
+const GET_INTERFACE: &str = "nl80211 GET_INTERFACE";
+
+/// The nl80211 family id from the controller's reply; `ENOENT` (no such
+/// family) means the kernel has no wireless support.
+pub(crate) fn family_from_reply(reply: &[u8]) -> Result<u16, WifiError> {
+    parse_family_id(reply).map_err(|e| match e {
+        ReplyError::Kernel(errno) if errno == libc::ENOENT => WifiError::WirelessUnsupported,
+        e => WifiError::from_reply("resolving nl80211", e),
+    })
+}
+
+/// The interface from the reply to `GET_INTERFACE`; `ENODEV` (or
+/// `EOPNOTSUPP`) means nl80211 does not know the link: it is not wireless.
+pub(crate) fn interface_from_reply(
+    name: &InterfaceName,
+    reply: &[u8],
+) -> Result<Interface, WifiError> {
+    parse_interface(reply).map_err(|e| match e {
+        ReplyError::Kernel(errno) if errno == libc::ENODEV || errno == libc::EOPNOTSUPP => {
+            WifiError::NotWireless(name.clone())
+        }
+        e => WifiError::from_reply(GET_INTERFACE, e),
+    })
+}
+
 // ----------------------------------------------------------- socket layer
 
 /// A generic-netlink channel with the nl80211 family resolved.
@@ -257,10 +283,7 @@ impl Nl80211 {
         let reply = channel
             .exchange(finalized(request), NLM_F_ACK)
             .map_err(|e| exchange_error(OPERATION, e))?;
-        let family = parse_family_id(&reply).map_err(|e| match e {
-            ReplyError::Kernel(errno) if errno == libc::ENOENT => WifiError::WirelessUnsupported,
-            e => WifiError::from_reply(OPERATION, e),
-        })?;
+        let family = family_from_reply(&reply)?;
         log::trace!(target: "Wifi", "nl80211 is family {family}");
         Ok(Nl80211 { channel, family })
     }
@@ -289,22 +312,13 @@ impl Nl80211 {
         name: &InterfaceName,
         ifindex: u32,
     ) -> Result<Interface, WifiError> {
-        const OPERATION: &str = "nl80211 GET_INTERFACE";
-        let reply = self.request(Nl80211Command::GetInterface, ifindex, NLM_F_ACK, OPERATION);
-        let reply = match reply {
-            Err(WifiError::Kernel { errno, .. })
-                if errno == libc::ENODEV || errno == libc::EOPNOTSUPP =>
-            {
-                return Err(WifiError::NotWireless(name.clone()))
-            }
-            other => other?,
-        };
-        parse_interface(&reply).map_err(|e| match e {
-            ReplyError::Kernel(errno) if errno == libc::ENODEV || errno == libc::EOPNOTSUPP => {
-                WifiError::NotWireless(name.clone())
-            }
-            e => WifiError::from_reply(OPERATION, e),
-        })
+        let reply = self.request(
+            Nl80211Command::GetInterface,
+            ifindex,
+            NLM_F_ACK,
+            GET_INTERFACE,
+        )?;
+        interface_from_reply(name, &reply)
     }
 
     /// `GET_STATION` dump for `ifindex`.

@@ -22,11 +22,11 @@ use wl_nl80211::{
     Nl80211StationInfo,
 };
 
-use crate::error::WifiError;
 use crate::netlink::tests::{error, message};
 use crate::netlink::ReplyError;
 use crate::nl80211::{
-    parse_family_id, parse_interface, parse_scan, parse_stations, Bss, Station, GENL_ID_CTRL,
+    family_from_reply, interface_from_reply, parse_family_id, parse_interface, parse_scan,
+    parse_stations, Bss, Station, GENL_ID_CTRL,
 };
 
 /// The family id the recordings use for nl80211 (the kernel assigns one at
@@ -315,6 +315,13 @@ fn missing_family_is_wireless_unsupported() {
         parse_family_id(&reply),
         Err(ReplyError::Kernel(libc::ENOENT))
     );
+    // What the socket layer makes of it.
+    let err = family_from_reply(&reply).unwrap_err();
+    assert_eq!(NetworkError::from(err), NetworkError::WirelessUnsupported);
+    assert_eq!(
+        family_from_reply(&load("ctrl_family_nl80211.hex")).unwrap(),
+        FAMILY
+    );
 }
 
 #[test]
@@ -353,15 +360,23 @@ fn error_reply_is_not_wireless() {
     );
     // What the socket layer makes of it.
     let name = crate::InterfaceName::new("eth0").unwrap();
-    let mapped = match parse_interface(&reply) {
-        Err(ReplyError::Kernel(libc::ENODEV)) => WifiError::NotWireless(name),
-        other => panic!("{other:?}"),
-    };
+    let err = interface_from_reply(&name, &reply).unwrap_err();
     assert_eq!(
-        NetworkError::from(mapped),
+        NetworkError::from(err),
         NetworkError::NotWireless {
             name: "eth0".into()
         }
+    );
+    let iface = interface_from_reply(&name, &load("interface_associated.hex")).unwrap();
+    assert_eq!(iface.ssid.as_deref(), Some(&b"home"[..]));
+    // A permission error is not mistaken for "not wireless".
+    let err = interface_from_reply(&name, &error(libc::EPERM, SEQ)).unwrap_err();
+    assert!(
+        matches!(
+            NetworkError::from(err),
+            NetworkError::PermissionDenied { .. }
+        ),
+        "EPERM"
     );
 }
 

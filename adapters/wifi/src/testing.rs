@@ -17,6 +17,9 @@ pub(crate) enum Script {
     WrongKey,
     /// Never finds the network: `STATUS` stays `SCANNING`.
     NeverAssociates,
+    /// Never finds the network, and sends an event just before every
+    /// `STATUS` reply, so each `STATUS` leaves an event queued.
+    ChattyNeverAssociates,
 }
 
 pub(crate) const FAKE_BSSID: &str = "02:00:00:00:01:00";
@@ -130,11 +133,19 @@ fn serve(socket: UnixDatagram, script: Script, commands: &Mutex<Vec<Vec<u8>>>, s
                     Script::WrongKey => Some(format!(
                         "<3>CTRL-EVENT-SSID-TEMP-DISABLED id={id} ssid=\"x\" auth_failures=1 duration=10 reason=WRONG_KEY"
                     )),
-                    Script::NeverAssociates => Some("<3>CTRL-EVENT-SCAN-STARTED ".to_owned()),
+                    Script::NeverAssociates | Script::ChattyNeverAssociates => {
+                        Some("<3>CTRL-EVENT-SCAN-STARTED ".to_owned())
+                    }
                 };
                 "OK\n".to_owned()
             }
             "STATUS" => match (associated, selected) {
+                (_, Some(_)) if script == Script::ChattyNeverAssociates => {
+                    if let Some(monitor) = &monitor {
+                        let _ = socket.send_to(b"<3>CTRL-EVENT-SCAN-RESULTS ", monitor);
+                    }
+                    "wpa_state=SCANNING\n".to_owned()
+                }
                 (true, Some(id)) => format!(
                     "bssid={FAKE_BSSID}\nfreq=2412\nssid=x\nid={id}\nmode=station\npairwise_cipher=CCMP\nkey_mgmt=WPA2-PSK\nwpa_state=COMPLETED\n"
                 ),

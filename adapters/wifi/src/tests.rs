@@ -457,6 +457,36 @@ fn association_that_never_comes_times_out() {
 }
 
 #[test]
+fn events_before_every_status_do_not_stop_the_timeout() {
+    let fake = FakeWpa::start("wlan0", Script::ChattyNeverAssociates);
+    let mut r = rig(
+        FakeKernel::default(),
+        with_ssid(&fake, b"home", Some(SECRET)),
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = r.wifi.connect();
+        let _ = tx.send((result, r.events.take()));
+    });
+    // A watchdog, not a measurement: without the deadline check on every
+    // pass, connect never returns while the fake keeps talking.
+    let (result, events) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("connect returned");
+    assert_eq!(
+        result,
+        Err(NetworkError::Timeout {
+            operation: "association",
+            seconds: 1
+        })
+    );
+    assert!(events.is_empty());
+    let texts = fake.command_texts();
+    assert!(texts.iter().filter(|c| *c == "STATUS").count() >= 2);
+    assert!(texts.contains(&"REMOVE_NETWORK 0".to_owned()));
+}
+
+#[test]
 fn hostile_ssid_arrives_hex_encoded() {
     let fake = FakeWpa::start("wlan0", Script::Associates);
     let hostile: &[u8] = b"x\" psk \"y\"\nDISCONNECT\r\n\0";
@@ -642,4 +672,24 @@ fn registered_as_wifi() {
         hologram_ports::NetworkCapabilities::ALL
     );
     assert!(!adapter.is_connected());
+}
+
+/// Every rule of the conformance kit, those that need a connection too, on
+/// the scripted kernel (the real one here has no wireless support:
+/// `tests/conformance.rs` runs the kit against it as far as it can go).
+mod conformance_on_a_scripted_kernel {
+    use super::*;
+
+    fn make(events: Arc<dyn EventSink>) -> Box<dyn NetworkInterface> {
+        let kernel = FakeKernel::with(|s| s.scan = vec![bss(b"home", -5000, Some(1), 0)]);
+        Box::new(
+            Wifi::builder()
+                .wpa_ctrl_dir("/nonexistent/hologram-wpa")
+                .associate_timeout(Duration::from_millis(300))
+                .events(events)
+                .build_with(Box::new(kernel)),
+        )
+    }
+
+    hologram_conformance::network_tests!(make, can_connect = true);
 }

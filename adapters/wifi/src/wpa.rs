@@ -367,20 +367,14 @@ impl WpaClient {
         let deadline = Instant::now() + timeout;
         loop {
             // Events first: a wrong key shows there, not in STATUS.
-            while let Some(event) = self.events.pop_front() {
-                log::debug!(target: "Wifi", "wpa_supplicant event: {}", printable(&event));
-                if classify(&event) == Happening::WrongKey {
-                    return Err(WifiError::WrongPassphrase);
-                }
-            }
-            let status = self.status()?;
-            if status.is_completed_on(network) {
+            self.check_events()?;
+            if self.status()?.is_completed_on(network) {
                 return Ok(());
             }
-            // STATUS may have queued events: look at them before waiting.
-            if !self.events.is_empty() {
-                continue;
-            }
+            // STATUS may have queued events: look at them before giving up.
+            // The deadline is checked on every pass, however many events
+            // wpa_supplicant sends.
+            self.check_events()?;
             let now = Instant::now();
             if now >= deadline {
                 return Err(WifiError::AssociateTimeout(timeout));
@@ -395,6 +389,17 @@ impl WpaClient {
                 }
             }
         }
+    }
+
+    /// Logs and drops the queued events; a refused key ends the wait.
+    fn check_events(&mut self) -> Result<(), WifiError> {
+        while let Some(event) = self.events.pop_front() {
+            log::debug!(target: "Wifi", "wpa_supplicant event: {}", printable(&event));
+            if classify(&event) == Happening::WrongKey {
+                return Err(WifiError::WrongPassphrase);
+            }
+        }
+        Ok(())
     }
 
     /// `DETACH`, best effort.

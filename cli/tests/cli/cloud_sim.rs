@@ -120,8 +120,20 @@ fn standalone_simulator_errors() {
     );
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = busy.local_addr().unwrap().port().to_string();
-    usage_error(
+    let r = usage_error(
         &["cloud-sim", "--port", &port],
         "cannot listen on 127.0.0.1:",
+    );
+    assert!(r.stderr.contains("another simulator"), "{r:?}");
+    // An address of no interface here (TEST-NET-1): the hint is about
+    // --bind, not about another simulator.
+    let r = usage_error(
+        &["cloud-sim", "--bind", "192.0.2.1", "--port", "0"],
+        "cannot listen on 192.0.2.1:0",
+    );
+    assert!(
+        r.stderr
+            .contains("--bind must be an address of this machine"),
+        "{r:?}"
     );
 }

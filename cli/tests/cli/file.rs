@@ -108,6 +108,37 @@ fn file_errors_name_the_key_or_line_and_never_the_value() {
     usage_error(&["send", "-f", &port, "x"], "key port of");
     let auth = creds_file(&dir, "a.hjson", "devicekey: 12345678\nauthtype: hmac\n");
     usage_error(&["send", "-f", &auth, "x"], "use csrpsk or totp");
+    // An unquoted HJSON value runs to the end of the line, comment included.
+    for (name, text, needle) in [
+        (
+            "ca.hjson",
+            "devicekey: 12345678\nauthtype: totp // or csrpsk\n",
+            "key authtype of",
+        ),
+        (
+            "ch.hjson",
+            "devicekey: 12345678\nhost: 127.0.0.1 // relay\n",
+            "key host of",
+        ),
+        (
+            "cp.hjson",
+            "devicekey: 12345678\nport: 9999 # relay\n",
+            "key port of",
+        ),
+        (
+            "ck.hjson",
+            "devicekey: Dk4XmP9z // mine\n",
+            "(from key devicekey of",
+        ),
+    ] {
+        let path = creds_file(&dir, name, text);
+        let r = usage_error(&["send", "-f", &path, "x"], needle);
+        assert!(
+            r.stderr.contains("put the value in quotes"),
+            "{name}: {r:?}"
+        );
+        assert!(!r.stderr.contains("Dk4XmP9z"), "{r:?}");
+    }
     usage_error(
         &["send", "-f", "/nonexistent/creds.hjson", "x"],
         "cannot read credentials file /nonexistent/creds.hjson: no such file",

@@ -23,6 +23,17 @@ fn help_answers_the_usual_questions() {
         assert!(r.stdout.contains(needle), "{needle}: {}", r.stdout);
     }
     assert!(!r.stdout.contains("--passphrase"));
+    // sms has no --raw: its --host help does not mention it.
+    let r = expect(&["sms", "--help"], 0);
+    let host = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("--host"))
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert!(
+        host.contains("relay or simulator") && !host.contains("--raw"),
+        "{host}"
+    );
     let r = expect(&["--help"], 0);
     assert!(r.stdout.contains("cloud-sim") && r.stdout.contains("Exit codes"));
     usage_error(&["frobnicate"], "unrecognized subcommand");

@@ -365,6 +365,9 @@ mod tests {
         let ffi = config_to_ffi(&cfg);
         assert!(ffi.iter().any(|s| s.key == "pin" && s.secret));
         assert!(ffi.iter().any(|s| s.key == "device" && !s.secret));
+        let shown = format!("{ffi:?}");
+        assert!(!shown.contains("1234"), "{shown}");
+        assert!(shown.contains("sim"), "{shown}");
         let back = config_from_ffi(ffi);
         assert_eq!(back, cfg);
         assert!(!format!("{back:?}").contains("1234"));

@@ -161,9 +161,10 @@ pub struct FfiMacAddress {
     pub bytes: [u8; 6],
 }
 
-/// One adapter setting handed to a plugin's constructor.
+/// One adapter setting handed to a plugin's constructor. `Debug` hides the
+/// value of a secret setting.
 #[repr(C)]
-#[derive(StableAbi, Debug, Clone, PartialEq, Eq)]
+#[derive(StableAbi, Clone, PartialEq, Eq)]
 pub struct FfiSetting {
     /// The key.
     pub key: RString,
@@ -171,6 +172,21 @@ pub struct FfiSetting {
     pub value: RString,
     /// Whether the value is a secret (never to be shown).
     pub secret: bool,
+}
+
+impl std::fmt::Debug for FfiSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value: &dyn std::fmt::Debug = if self.secret {
+            &"<redacted>"
+        } else {
+            &self.value
+        };
+        f.debug_struct("FfiSetting")
+            .field("key", &self.key)
+            .field("value", value)
+            .field("secret", &self.secret)
+            .finish()
+    }
 }
 
 /// The FFI-safe mirror of the `NetworkInterface` port. Every method returns

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use abi_stable::library::{lib_header_from_path, LibraryError, RootModuleError};
@@ -256,7 +257,11 @@ impl PluginLibrary {
         );
         let new_network = self.module.new_network();
         match new_network(config_to_ffi(&ctx.config), sink) {
-            RResult::ROk(obj) => Ok(HostNetwork { obj, on_panic }),
+            RResult::ROk(obj) => Ok(HostNetwork {
+                obj,
+                on_panic,
+                panicked: AtomicBool::new(false),
+            }),
             RResult::RErr(e) if e.kind == FfiErrorKind::PANICKED => {
                 let report = PanicReport {
                     call: "new".to_owned(),
@@ -289,7 +294,9 @@ pub struct PanicReport {
     pub message: String,
 }
 
-/// Called with every panic a plugin reports, so the host can record it.
+/// Called with every panic a plugin reports, so the host can record it:
+/// once per network interface (after its first panic the plugin disables
+/// that instance, and its later calls fail without panicking again).
 pub type PanicHook = Arc<dyn Fn(&PanicReport) + Send + Sync>;
 
 /// A plugin could not build its network interface.
@@ -322,6 +329,9 @@ impl FfiEventSink for HostSink {
 pub struct HostNetwork {
     obj: FfiNetworkBox,
     on_panic: PanicHook,
+    /// The plugin reported a panic of this instance, which it then
+    /// disabled: later `PANICKED` errors only say so and are not panics.
+    panicked: AtomicBool,
 }
 
 impl HostNetwork {
@@ -329,7 +339,8 @@ impl HostNetwork {
         match r {
             RResult::ROk(v) => Ok(v),
             RResult::RErr(e) => {
-                if e.kind == FfiErrorKind::PANICKED {
+                if e.kind == FfiErrorKind::PANICKED && !self.panicked.swap(true, Ordering::Relaxed)
+                {
                     (self.on_panic)(&PanicReport {
                         call: call.to_owned(),
                         message: e.detail.clone().into_string(),

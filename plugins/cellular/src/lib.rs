@@ -147,6 +147,10 @@ impl Cellular {
                 }
             }
             let baud = config.parse::<u32>("baud")?.unwrap_or(115_200);
+            if baud == 0 {
+                // Speed 0 (B0) tells a tty to hang the line up.
+                return Err(invalid("baud", "must be above 0"));
+            }
             Device::Serial {
                 path: PathBuf::from(device),
                 baud,
@@ -450,6 +454,18 @@ mod tests {
             let ctx = AdapterContext::new(Arc::new(hologram_ports::NullEventSink), cfg);
             assert!(Cellular::from_context(&ctx).is_err(), "{k} = {v}");
         }
+    }
+
+    #[test]
+    fn a_zero_baud_rate_is_refused() {
+        let cfg = AdapterConfig::new()
+            .with("device", "/dev/ttyUSB0")
+            .with("baud", "0");
+        let ctx = AdapterContext::new(Arc::new(hologram_ports::NullEventSink), cfg);
+        assert!(matches!(
+            Cellular::from_context(&ctx),
+            Err(AdapterError::Config(ConfigError::Invalid { key, .. })) if key == "baud"
+        ));
     }
 
     #[test]

@@ -197,6 +197,10 @@ fn a_panic_in_connect_is_a_typed_error() {
     assert!(!net.is_connected());
     assert!(net.disconnect().is_err());
     assert_eq!(net.capabilities(), NetworkCapabilities::NONE);
+    assert!(net.connect().is_err());
+    // Only the real panic is recorded, not each later call on the
+    // disabled instance.
+    assert_eq!(plugin.panics().len(), 1, "{:?}", plugin.panics());
     drop(net);
     // A new instance works until it panics again.
     let (plugin, ctx) = panicky("disconnect");

@@ -253,7 +253,7 @@ impl DeviceRegistry {
             .entry(request.device_id.clone())
             .or_default();
         // Counters older than the acceptance range can never come back.
-        while used.first().is_some_and(|&c| c + 1 < current) {
+        while used.first().is_some_and(|&c| c.saturating_add(1) < current) {
             used.pop_first();
         }
         if !used.insert(counter) {

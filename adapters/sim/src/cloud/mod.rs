@@ -86,6 +86,12 @@ pub const DEFAULT_TIME_WINDOW: u64 = 30;
 /// The default number of records kept (the oldest go first).
 pub const DEFAULT_RECORD_LIMIT: usize = 100_000;
 
+/// The longest idle timeout or answer delay: one day (longer ones are cut
+/// to it, so no deadline overflows).
+const LONGEST_TIMER: Duration = Duration::from_secs(86_400);
+/// The longest a `wait_for_*` call waits, whatever it is given.
+const LONGEST_WAIT: Duration = Duration::from_secs(365 * 86_400);
+
 /// The simulator's clock, for TOTP verification: unix time in seconds.
 /// Any `Fn() -> u64` is one, so a test can fix the time.
 pub trait Clock: Send + Sync {
@@ -117,7 +123,8 @@ impl Clock for SystemClock {
 pub enum Fault {
     /// Answer with this code without checking or recording the request.
     Answer(ResultCode),
-    /// Check and record the request as usual, but answer only after this long.
+    /// Check and record the request as usual, but answer only after this
+    /// long (at most a day).
     Delay(Duration),
     /// Read the request, then close without answering or recording it.
     CloseWithoutAnswer,
@@ -286,7 +293,8 @@ impl Shared {
     }
 
     fn wait_until(&self, timeout: Duration, done: impl Fn(&State) -> bool) -> bool {
-        let deadline = Instant::now() + timeout;
+        // Any `Duration` is accepted: a year is as good as forever here.
+        let deadline = Instant::now() + timeout.min(LONGEST_WAIT);
         let mut state = self.lock();
         loop {
             if done(&state) {
@@ -359,9 +367,10 @@ impl CloudSimBuilder {
         self
     }
 
-    /// How long a connection may stay silent before it is closed (at least 1 ms).
+    /// How long a connection may stay silent before it is closed (at least
+    /// 1 ms, at most a day).
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self.idle_timeout = timeout.clamp(Duration::from_millis(1), LONGEST_TIMER);
         self
     }
 

@@ -300,7 +300,7 @@ impl Server {
                     }
                     Response::Delayed(code, delay) => {
                         conn.phase = Phase::Delaying(reply_bytes(code));
-                        conn.deadline = Instant::now() + delay;
+                        conn.deadline = Instant::now() + delay.min(super::LONGEST_TIMER);
                         Step::Wait
                     }
                     Response::Close => Step::Close,
