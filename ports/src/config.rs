@@ -101,6 +101,11 @@ impl AdapterConfig {
         self.values.get(key).map(|v| v.text.as_str())
     }
 
+    /// Whether `key` is present and was set with [`set_secret`](Self::set_secret).
+    pub fn is_secret(&self, key: &str) -> bool {
+        self.values.get(key).is_some_and(|v| v.secret)
+    }
+
     /// Whether no setting is present.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
@@ -188,6 +193,12 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("70000"));
+    }
+
+    #[test]
+    fn secrets_are_marked() {
+        let cfg = AdapterConfig::new().with("a", "1").with_secret("b", "2");
+        assert!(!cfg.is_secret("a") && cfg.is_secret("b") && !cfg.is_secret("c"));
     }
 
     #[test]

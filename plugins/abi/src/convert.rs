@@ -74,27 +74,14 @@ pub(crate) fn mac_from_ffi(m: FfiMacAddress) -> MacAddress {
 }
 
 pub(crate) fn config_to_ffi(config: &AdapterConfig) -> RVec<FfiSetting> {
-    // `AdapterConfig` does not say which values are secret; `Debug` does,
-    // so read it from there rather than guess.
-    let shown = format!("{config:?}");
     config
         .keys()
-        .map(|key| {
-            let value = config.get(key).unwrap_or_default();
-            let secret = is_redacted(&shown, key);
-            FfiSetting {
-                key: key.into(),
-                value: value.into(),
-                secret,
-            }
+        .map(|key| FfiSetting {
+            key: key.into(),
+            value: config.get(key).unwrap_or_default().into(),
+            secret: config.is_secret(key),
         })
         .collect()
-}
-
-/// Whether `Debug` of a config shows `key` as redacted.
-fn is_redacted(debug: &str, key: &str) -> bool {
-    let needle = format!("{key:?}: \"<redacted>\"");
-    debug.contains(&needle)
 }
 
 pub(crate) fn config_from_ffi(settings: RVec<FfiSetting>) -> AdapterConfig {
