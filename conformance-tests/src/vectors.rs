@@ -158,3 +158,22 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod copy_tests {
+    /// The shipped copy must stay identical to the reference file, which sits
+    /// in `shared/` beside the repository on developer machines and in CI.
+    #[test]
+    fn the_copy_matches_the_shared_vectors_when_present() {
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/conformance/wire-vectors.json");
+        match std::fs::read_to_string(&shared) {
+            Ok(original) => assert_eq!(
+                original,
+                super::WIRE_VECTORS_JSON,
+                "conformance-tests/vectors/wire-vectors.json is out of date"
+            ),
+            Err(_) => eprintln!("SKIPPED: no {} to compare with", shared.display()),
+        }
+    }
+}

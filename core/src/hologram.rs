@@ -73,7 +73,7 @@ pub struct HologramBuilder {
     ordered: bool,
     #[cfg(feature = "outbox")]
     outbox_dir: Option<std::path::PathBuf>,
-    // plugins: the directories to load network plugins from.
+    /// The directories to load network plugins from.
     plugins: crate::plugins::PluginDirs,
 }
 
@@ -94,7 +94,7 @@ impl Default for HologramBuilder {
             ordered: true,
             #[cfg(feature = "outbox")]
             outbox_dir: None,
-            plugins: Default::default(), // plugins
+            plugins: Default::default(),
         }
     }
 }
@@ -200,7 +200,6 @@ impl HologramBuilder {
         self
     }
 
-    // plugins: builder options (see crate::plugins).
     /// Loads the network plugins (`*.so`) of `dir` into this instance's
     /// registry when it is built; may be given several times. A library
     /// that cannot be used is skipped with a warning and listed in
@@ -268,7 +267,7 @@ impl HologramBuilder {
             Some(r) => r,
             None => Registry::builtin()?,
         };
-        // plugins: load them into this instance's registry.
+        // Plugins go into this instance's copy of the registry only.
         let plugin_failures = self.plugins.load_into(&mut registry);
         let events = self.events.unwrap_or_default();
         let sink: Arc<dyn EventSink> = events.clone();
@@ -343,7 +342,7 @@ impl HologramBuilder {
             flushed: Vec::new(),
             scratch: Message::default(),
             last_acknowledged: None,
-            plugin_failures, // plugins
+            plugin_failures,
         })
     }
 }
@@ -393,7 +392,7 @@ pub struct Hologram {
     /// The message `send_message` fills and sends, kept for its buffers.
     scratch: Message,
     last_acknowledged: Option<u64>,
-    // plugins: the libraries that could not be loaded.
+    /// The plugin libraries that could not be loaded.
     plugin_failures: Vec<crate::plugins::PluginError>,
 }
 
@@ -493,7 +492,6 @@ impl Hologram {
         &self.registry
     }
 
-    // plugins: accessor.
     /// The plugin libraries that could not be loaded when this instance was
     /// built, each naming its file (see [`crate::plugins`]).
     pub fn plugin_failures(&self) -> &[crate::plugins::PluginError] {

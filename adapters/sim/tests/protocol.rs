@@ -7,14 +7,11 @@ use hologram_sim::cloud::{Device, DeviceRegistry};
 use proptest::prelude::*;
 use serde_json::Value;
 
+/// The reference vectors, as the conformance kit ships them (a copy of
+/// `shared/conformance/wire-vectors.json` kept identical by its tests).
 fn vectors() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/conformance/wire-vectors.json"
-    );
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read the wire vectors at {path}: {e}"));
-    serde_json::from_str(&text).expect("the wire vectors are JSON")
+    serde_json::from_str(hologram_conformance::vectors::WIRE_VECTORS_JSON)
+        .expect("the wire vectors are JSON")
 }
 
 /// Frames like the server: up to the end `request_end` finds, or everything.
