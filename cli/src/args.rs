@@ -292,6 +292,13 @@ pub struct CloudSimArgs {
     #[arg(long, value_name = "FILE")]
     pub devices: Option<PathBuf>,
 
+    /// A device the simulator accepts, besides those of --devices
+    /// (repeatable): `DEVICEKEY` (8 characters), `CLOUDID:CLOUDKEY` or
+    /// `totp:DEVICE_ID:PRIVATE_KEY`. Test keys only: the command line shows
+    /// in `ps`.
+    #[arg(long = "device", value_name = "SPEC")]
+    pub device: Vec<String>,
+
     /// One line of text per received message or SMS (`CLOUD RECEIVED:
     /// ...`) instead of the default, one JSON object per line.
     #[arg(long)]

@@ -58,6 +58,12 @@ pub fn run(args: &CloudSimArgs, printer: &Printer) -> Result<Status, CliError> {
             .devices_file(path)
             .map_err(|e| CliError::Config(format!("devices file: {e}")))?;
     }
+    for (i, spec) in args.device.iter().enumerate() {
+        let device = spec
+            .parse::<hologram_sim::cloud::Device>()
+            .map_err(|e| CliError::Usage(format!("--device number {}: {e}", i + 1)))?;
+        builder = builder.device(device);
+    }
     let sim = builder.bind().map_err(|e| match &e {
         hologram_sim::CloudSimError::Bind { source, .. } => {
             let hint = match source.kind() {

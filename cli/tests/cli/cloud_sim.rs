@@ -111,6 +111,39 @@ fn standalone_simulator_with_a_devices_file_and_json() {
 }
 
 #[test]
+fn standalone_simulator_accepts_devices_given_as_flags() {
+    let mut sim = Standalone::start(&["--device", "abcdefgh", "--device", "wxyz:1234"]);
+    let port = sim.port.clone();
+    let send = |key: &[&str], code| {
+        expect(
+            &[
+                &["send", "--host", "127.0.0.1", "-p", &port][..],
+                key,
+                &["m"],
+            ]
+            .concat(),
+            code,
+        )
+    };
+    send(&["--devicekey", "12345678"], 1);
+    send(&["--devicekey", "abcdefgh"], 0);
+    send(&["--cloud_id", "wxyz", "--cloud_key", "1234"], 0);
+    for _ in 0..2 {
+        let v: serde_json::Value = serde_json::from_str(&sim.next_line()).unwrap();
+        assert_eq!(v["data"].as_str(), Some("m"), "{v}");
+    }
+    let r = expect(&["cloud-sim", "--port", "0", "--device", "short"], 2);
+    assert!(
+        r.stderr.contains("--device number 1: devicekey must be 8"),
+        "{r:?}"
+    );
+    assert!(
+        !r.stderr.contains("short"),
+        "the value is not echoed: {r:?}"
+    );
+}
+
+#[test]
 fn standalone_simulator_errors() {
     let dir = tempfile::tempdir().unwrap();
     let devices = creds_file(&dir, "d.hjson", "{ devices: [ { devicekey: \"abc\" } ] }");
