@@ -212,13 +212,17 @@ fn rig(transport: &str, link_up: bool) -> Rig {
 }
 
 fn sent(r: &Rig) -> Vec<String> {
-    r.wire
-        .sent
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|p| String::from_utf8_lossy(p).into_owned())
-        .collect()
+    sent_payloads(&r.wire)
+}
+
+/// A builder on the test link, scripted transports and plain framing, with a
+/// device key: each test adds what it is about.
+fn plain_sdk(up: &Arc<Mutex<bool>>, wire: &Wire) -> hologram::HologramBuilder {
+    Hologram::builder()
+        .credentials(Credentials::with_devicekey("12345678").unwrap())
+        .registry(registry(up, wire))
+        .network("link")
+        .authentication("plain")
 }
 
 #[test]
@@ -527,10 +531,7 @@ fn quick_retries(attempts: u32) -> RetryPolicy {
 fn transport_failures_and_code_6_are_retried_then_delivered() {
     let up = Arc::new(Mutex::new(true));
     let wire = Wire::default();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::with_devicekey("12345678").unwrap())
-        .registry(registry(&up, &wire))
-        .authentication("plain")
+    let mut sdk = plain_sdk(&up, &wire)
         .retry(quick_retries(3))
         .build()
         .unwrap();
@@ -558,10 +559,7 @@ fn transport_failures_and_code_6_are_retried_then_delivered() {
 fn final_codes_are_not_retried_and_exhausted_retries_keep_the_message() {
     let up = Arc::new(Mutex::new(true));
     let wire = Wire::default();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::with_devicekey("12345678").unwrap())
-        .registry(registry(&up, &wire))
-        .authentication("plain")
+    let mut sdk = plain_sdk(&up, &wire)
         .retry(quick_retries(2))
         .build()
         .unwrap();
@@ -598,11 +596,7 @@ fn a_durable_outbox_survives_a_restart_and_is_flushed_once() {
     let up = Arc::new(Mutex::new(false));
     let wire = Wire::default();
     let build = || {
-        Hologram::builder()
-            .credentials(Credentials::with_devicekey("12345678").unwrap())
-            .registry(registry(&up, &wire))
-            .network("link")
-            .authentication("plain")
+        plain_sdk(&up, &wire)
             .retry(RetryPolicy::NONE)
             .outbox_dir(dir.path())
             .build()
@@ -661,11 +655,7 @@ fn a_full_outbox_refuses_or_drops_the_oldest_and_says_so() {
             .when_full(policy)
             .open()
             .unwrap();
-        let mut sdk = Hologram::builder()
-            .credentials(Credentials::with_devicekey("12345678").unwrap())
-            .registry(registry(&up, &wire))
-            .network("link")
-            .authentication("plain")
+        let mut sdk = plain_sdk(&up, &wire)
             .outbox(Box::new(outbox))
             .build()
             .unwrap();
@@ -775,11 +765,7 @@ fn flushes_are_in_order_by_default_even_on_a_concurrent_transport() {
 fn an_ordered_flush_makes_as_many_attempts_as_the_policy_says() {
     let up = Arc::new(Mutex::new(false));
     let wire = Wire::default();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::with_devicekey("12345678").unwrap())
-        .registry(registry(&up, &wire))
-        .network("link")
-        .authentication("plain")
+    let mut sdk = plain_sdk(&up, &wire)
         .retry(quick_retries(3))
         .ordered_delivery(true)
         .build()
@@ -867,11 +853,7 @@ fn last_acknowledged_skips_refusals_with_a_durable_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let up = Arc::new(Mutex::new(true));
     let wire = Wire::default();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::with_devicekey("12345678").unwrap())
-        .registry(registry(&up, &wire))
-        .network("link")
-        .authentication("plain")
+    let mut sdk = plain_sdk(&up, &wire)
         .outbox_dir(dir.path())
         .build()
         .unwrap();
@@ -897,11 +879,7 @@ fn an_unencodable_queued_message_is_dropped_by_either_kind_of_flush() {
         }
         let up = Arc::new(Mutex::new(false));
         let wire = Wire::default();
-        let mut sdk = Hologram::builder()
-            .credentials(Credentials::with_devicekey("12345678").unwrap())
-            .registry(registry(&up, &wire))
-            .network("link")
-            .authentication("plain")
+        let mut sdk = plain_sdk(&up, &wire)
             .outbox(Box::new(outbox))
             .ordered_delivery(ordered)
             .build()
