@@ -215,6 +215,26 @@ fn sent(r: &Rig) -> Vec<String> {
     sent_payloads(&r.wire)
 }
 
+/// A builder on the test link and the scripted `cloud` transport, with the
+/// real `totp` authenticator on a clock the test controls.
+fn totp_sdk(
+    up: &Arc<Mutex<bool>>,
+    wire: &Wire,
+    clock: &hologram_auth::FixedClock,
+) -> hologram::HologramBuilder {
+    let clock = clock.clone();
+    Hologram::builder()
+        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
+        .registry(registry(up, wire))
+        .network("link")
+        .transport("cloud")
+        .authentication_with("totp", move |_| {
+            Ok(Box::new(hologram_auth::Totp::with_clock(Box::new(
+                clock.clone(),
+            ))))
+        })
+}
+
 /// A builder on the test link, scripted transports and plain framing, with a
 /// device key: each test adds what it is about.
 fn plain_sdk(up: &Arc<Mutex<bool>>, wire: &Wire) -> hologram::HologramBuilder {
@@ -486,21 +506,11 @@ fn debug_output_shows_no_secret() {
 
 #[test]
 fn totp_flush_packs_queued_messages_under_one_password() {
-    use hologram_auth::{FixedClock, Totp};
+    use hologram_auth::FixedClock;
     let up = Arc::new(Mutex::new(false));
     let wire = Wire::default();
     let clock = FixedClock::new(1_700_000_000);
-    let c = clock.clone();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
-        .registry(registry(&up, &wire))
-        .network("link")
-        .transport("cloud")
-        .authentication_with("totp", move |_| {
-            Ok(Box::new(Totp::with_clock(Box::new(c.clone()))))
-        })
-        .build()
-        .unwrap();
+    let mut sdk = totp_sdk(&up, &wire, &clock).build().unwrap();
     for m in ["one", "two", "three"] {
         assert!(sdk.send_message(m, &["t1"]).unwrap().is_queued());
     }
@@ -789,21 +799,11 @@ fn an_ordered_flush_makes_as_many_attempts_as_the_policy_says() {
 
 #[test]
 fn a_queued_message_that_cannot_be_encoded_is_dropped_not_blocking_the_outbox() {
-    use hologram_auth::{FixedClock, Totp};
+    use hologram_auth::FixedClock;
     let up = Arc::new(Mutex::new(false));
     let wire = Wire::default();
     let clock = FixedClock::new(1_700_000_000);
-    let c = clock.clone();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
-        .registry(registry(&up, &wire))
-        .network("link")
-        .transport("cloud")
-        .authentication_with("totp", move |_| {
-            Ok(Box::new(Totp::with_clock(Box::new(c.clone()))))
-        })
-        .build()
-        .unwrap();
+    let mut sdk = totp_sdk(&up, &wire, &clock).build().unwrap();
     let dropped = Arc::new(Mutex::new(0));
     let d = dropped.clone();
     sdk.events()
@@ -823,20 +823,11 @@ fn a_queued_message_that_cannot_be_encoded_is_dropped_not_blocking_the_outbox() 
 
 #[test]
 fn a_message_refused_at_encoding_leaves_no_copy_in_a_durable_outbox() {
-    use hologram_auth::{FixedClock, Totp};
+    use hologram_auth::FixedClock;
     let dir = tempfile::tempdir().unwrap();
     let up = Arc::new(Mutex::new(true));
     let wire = Wire::default();
-    let mut sdk = Hologram::builder()
-        .credentials(Credentials::totp("123456", "310150123456789").unwrap())
-        .registry(registry(&up, &wire))
-        .network("link")
-        .transport("cloud")
-        .authentication_with("totp", |_| {
-            Ok(Box::new(Totp::with_clock(Box::new(FixedClock::new(
-                1_700_000_000,
-            )))))
-        })
+    let mut sdk = totp_sdk(&up, &wire, &FixedClock::new(1_700_000_000))
         .outbox_dir(dir.path())
         .build()
         .unwrap();
