@@ -119,6 +119,29 @@ impl Default for HologramBuilder {
     }
 }
 
+impl Hologram {
+    /// A builder; see [`HologramBuilder`].
+    pub fn builder() -> HologramBuilder {
+        HologramBuilder::default()
+    }
+
+    /// The Python constructor: `Hologram(credentials, 'wifi', 'raw', 'csrpsk')`.
+    /// `network` may be empty for none.
+    pub fn new(
+        credentials: Credentials,
+        network: &str,
+        transport: &str,
+        authentication: &str,
+    ) -> Result<Hologram, Error> {
+        Hologram::builder()
+            .credentials(credentials)
+            .network(network)
+            .transport(transport)
+            .authentication(authentication)
+            .build()
+    }
+}
+
 /// A factory closure as the registry keeps it.
 fn shared<P: Port + ?Sized>(
     f: impl Fn(&AdapterContext) -> Result<Box<P>, AdapterError> + Send + Sync + 'static,

@@ -15,7 +15,6 @@ use hologram_ports::{
     AdapterKind, Credentials, Event, Message, NetworkInterface, Outbox, Sms, Transport,
 };
 
-use crate::builder::HologramBuilder;
 use crate::delivery::Dispatcher;
 use crate::events::{EventBus, SubscriptionId};
 use crate::receipt::{Delivery, Receipt};
@@ -50,11 +49,6 @@ pub struct Hologram {
 }
 
 impl Hologram {
-    /// A builder; see [`HologramBuilder`].
-    pub fn builder() -> HologramBuilder {
-        HologramBuilder::default()
-    }
-
     pub(crate) fn assemble(
         network: Option<(Box<dyn NetworkInterface>, String)>,
         events: Arc<EventBus>,
@@ -89,22 +83,6 @@ impl Hologram {
             scratch: Message::default(),
             plugin_failures,
         }
-    }
-
-    /// The Python constructor: `Hologram(credentials, 'wifi', 'raw', 'csrpsk')`.
-    /// `network` may be empty for none.
-    pub fn new(
-        credentials: Credentials,
-        network: &str,
-        transport: &str,
-        authentication: &str,
-    ) -> Result<Hologram, Error> {
-        Hologram::builder()
-            .credentials(credentials)
-            .network(network)
-            .transport(transport)
-            .authentication(authentication)
-            .build()
     }
 
     /// The SDK version (the Python `getSDKVersion()`).
