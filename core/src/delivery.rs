@@ -38,13 +38,16 @@ const FLUSHED_LINE: &str =
 enum Outcome {
     /// A final answer: the message leaves the outbox.
     Final(Delivery),
-    /// Not delivered; keep it and try again later. `None`: the cloud
-    /// answered code 6 (its own failure).
-    Retry(Option<TransportError>),
+    /// Not delivered; keep it and try again later.
+    Retry(Failure),
     /// A queued message the authenticator can never encode (e.g. a NUL in
     /// TOTP data): it leaves the outbox, reported, instead of blocking it.
     Unencodable(AuthError),
 }
+
+/// Why a message was not delivered: a transport failure, or `None` when
+/// the cloud answered code 6.
+type Failure = Option<TransportError>;
 
 /// What a drain did.
 #[derive(Debug, Default)]
@@ -218,14 +221,13 @@ impl Dispatcher {
     /// One pass over the outbox: final answers go into `receipts`; returns
     /// the receipts of messages tried and not delivered, and the failure
     /// that stopped the pass (`None` when every message was answered).
-    #[allow(clippy::type_complexity)]
     fn round(
         &mut self,
         outbox: &mut dyn Outbox,
         link: Option<&dyn NetworkInterface>,
         receipts: &mut Vec<Receipt>,
         fresh_from: u64,
-    ) -> Result<(Vec<Receipt>, Option<Option<TransportError>>), Error> {
+    ) -> Result<(Vec<Receipt>, Option<Failure>), Error> {
         let mut queued = Vec::new();
         let mut tried_up_to = 0;
         loop {
