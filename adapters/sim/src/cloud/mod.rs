@@ -44,8 +44,10 @@
 //!   devices ([`CloudSimBuilder::device`], [`CloudSimBuilder::devices_file`],
 //!   [`CloudSimHandle::register_device`]) only those are (code 3 otherwise).
 //!   TOTP requests are verified against registered device ids and private
-//!   keys, within one time window of the simulator's [`Clock`], and a counter
-//!   a device already used is refused (code 3).
+//!   keys, within one time window of the simulator's [`Clock`]. As the real
+//!   cloud, one window's password serves several messages;
+//!   [`CloudSimBuilder::single_use_totp`] refuses a password a device
+//!   already used (code 3), for clients that wait for a fresh window.
 //! - A connection that sends nothing for the idle timeout (default 5 s), or
 //!   whose request is not complete within 12 idle timeouts, is closed
 //!   without an answer. A request over the size limit (default
@@ -457,6 +459,7 @@ pub struct CloudSimBuilder {
     record_limit: usize,
     record_bytes: usize,
     reply_form: ReplyForm,
+    single_use_totp: bool,
 }
 
 impl fmt::Debug for CloudSimBuilder {
@@ -471,6 +474,7 @@ impl fmt::Debug for CloudSimBuilder {
             .field("record_limit", &self.record_limit)
             .field("record_bytes", &self.record_bytes)
             .field("reply_form", &self.reply_form)
+            .field("single_use_totp", &self.single_use_totp)
             .finish_non_exhaustive()
     }
 }
@@ -488,6 +492,7 @@ impl Default for CloudSimBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             record_bytes: DEFAULT_RECORD_BYTES,
             reply_form: ReplyForm::Native,
+            single_use_totp: false,
         }
     }
 }
@@ -542,6 +547,14 @@ impl CloudSimBuilder {
         self
     }
 
+    /// Whether a TOTP password a device already used is refused (code 3;
+    /// default: no, as the real cloud). See
+    /// [`DeviceRegistry::set_single_use_passwords`].
+    pub fn single_use_totp(mut self, single_use: bool) -> Self {
+        self.single_use_totp = single_use;
+        self
+    }
+
     /// Registers devices.
     pub fn devices(mut self, devices: impl IntoIterator<Item = Device>) -> Self {
         for device in devices {
@@ -585,7 +598,8 @@ impl CloudSimBuilder {
     }
 
     /// Binds the listening socket, without serving yet.
-    pub fn bind(self) -> Result<CloudSim, CloudSimError> {
+    pub fn bind(mut self) -> Result<CloudSim, CloudSimError> {
+        self.registry.set_single_use_passwords(self.single_use_totp);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 records: VecDeque::new(),

@@ -506,7 +506,7 @@ fn check(
                             auth: super::AuthForm::Totp,
                             topics: topics.clone(),
                             data,
-                            metadata: None,
+                            metadata: t.metadata.clone(),
                             received_at: now,
                             peer,
                         });
