@@ -77,23 +77,29 @@
 //! `Debug`. Logs use the target `CloudSim`.
 
 pub mod devices;
+mod handle;
 pub mod hotp;
 pub mod protocol;
+mod record;
+mod reply;
 mod server;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hologram_ports::ResultCode;
 
 pub use devices::{Device, DeviceRegistry, MAX_DEVICES_FILE_BYTES, MAX_DEVICES_FILE_LINE};
+pub use handle::CloudSimHandle;
 pub use protocol::AuthForm;
+pub use record::{MessageRecord, Record, SmsRecord};
+pub use reply::ReplyForm;
+
+use record::Records;
 
 use crate::error::CloudSimError;
 
@@ -143,79 +149,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// The form of the simulator's answers; see the [module docs](self).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ReplyForm {
-    /// As the real cloud: a JSON list (`[0,0]`) to a JSON (CSRPSK)
-    /// message, a run of digits (`00`) to an SMS and to a TOTP payload.
-    #[default]
-    Native,
-    /// `[<code>,0]` to everything.
-    Json,
-    /// `<code>0` to everything. The compact form has one digit per
-    /// element: a code above 9 (a fault knob's) is answered as JSON.
-    Digits,
-}
-
-impl ReplyForm {
-    /// Every form, in the order `--help` lists them.
-    pub const ALL: [ReplyForm; 3] = [ReplyForm::Native, ReplyForm::Json, ReplyForm::Digits];
-
-    /// Its name: `native`, `json` or `digits`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplyForm::Native => "native",
-            ReplyForm::Json => "json",
-            ReplyForm::Digits => "digits",
-        }
-    }
-
-    /// The answer `code` to a request starting with `lead` gets.
-    ///
-    /// ```
-    /// use hologram_ports::ResultCode;
-    /// use hologram_sim::cloud::ReplyForm;
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'{')), b"[0,0]");
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::BadAuth, Some(b'S')), b"30");
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'C')), b"00");
-    /// assert_eq!(ReplyForm::Json.answer(ResultCode::Sent, Some(b'C')), b"[0,0]");
-    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Sent, Some(b'{')), b"00");
-    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Unknown(42), None), b"[42,0]");
-    /// ```
-    pub fn answer(self, code: ResultCode, lead: Option<u8>) -> Vec<u8> {
-        let digits = match self {
-            // SMS (`S...`) and TOTP (`C...`) payloads; anything else is
-            // answered like a JSON message.
-            ReplyForm::Native => matches!(lead, Some(b'S' | b'C')),
-            ReplyForm::Json => false,
-            ReplyForm::Digits => true,
-        };
-        match code.code() {
-            c @ 0..=9 if digits => format!("{c}0").into_bytes(),
-            c => format!("[{c},0]").into_bytes(),
-        }
-    }
-}
-
-impl fmt::Display for ReplyForm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ReplyForm {
-    type Err = String;
-
-    /// `native`, `json` or `digits`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ReplyForm::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("{s:?} is not a reply form: native, json or digits"))
-    }
-}
-
 /// A misbehaviour for the next requests, see [`CloudSimHandle::push_fault`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -227,113 +160,6 @@ pub enum Fault {
     Delay(Duration),
     /// Read the request, then close without answering or recording it.
     CloseWithoutAnswer,
-}
-
-/// A message the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The device: `<cloud id>****` for the key forms, the device id for TOTP.
-    pub device: String,
-    /// The wire form it came in.
-    pub auth: AuthForm,
-    /// Its topics, in order.
-    pub topics: Vec<String>,
-    /// Its data. A TOTP request with several `B` fields gives one record per field.
-    pub data: String,
-    /// The `m` metadata field, if any.
-    pub metadata: Option<String>,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// An SMS the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmsRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The sender: `<cloud id>****`.
-    pub device: String,
-    /// The destination number, with its `+`.
-    pub destination: String,
-    /// The text.
-    pub text: String,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// Something the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
-    /// A message.
-    Message(MessageRecord),
-    /// An SMS.
-    Sms(SmsRecord),
-}
-
-fn unix_seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
-}
-
-impl Record {
-    /// About how many bytes it holds: its text plus a fixed overhead.
-    fn weight(&self) -> usize {
-        const OVERHEAD: usize = 128;
-        OVERHEAD
-            + match self {
-                Record::Message(m) => {
-                    m.device.len()
-                        + m.data.len()
-                        + m.topics.iter().map(|t| t.len() + 24).sum::<usize>()
-                        + m.metadata.as_ref().map_or(0, String::len)
-                }
-                Record::Sms(s) => s.device.len() + s.destination.len() + s.text.len(),
-            }
-    }
-
-    /// Its id: order of acceptance, from 1.
-    pub fn id(&self) -> u64 {
-        match self {
-            Record::Message(m) => m.id,
-            Record::Sms(s) => s.id,
-        }
-    }
-
-    /// The record as one line of JSON (no newline), as the standalone
-    /// simulator prints it:
-    /// `{"type":"message","id":1,"device":"1234****","auth":"k","topics":["t1"],"data":"hi","metadata":null,"time":1700000000.123,"peer":"127.0.0.1:40000"}`
-    /// or `{"type":"sms","id":2,"device":"1234****","destination":"+1...","text":"...","time":...,"peer":"..."}`.
-    pub fn to_json_line(&self) -> String {
-        let value = match self {
-            Record::Message(m) => serde_json::json!({
-                "type": "message",
-                "id": m.id,
-                "device": m.device,
-                "auth": m.auth.as_str(),
-                "topics": m.topics,
-                "data": m.data,
-                "metadata": m.metadata,
-                "time": unix_seconds(m.received_at),
-                "peer": m.peer.to_string(),
-            }),
-            Record::Sms(s) => serde_json::json!({
-                "type": "sms",
-                "id": s.id,
-                "device": s.device,
-                "destination": s.destination,
-                "text": s.text,
-                "time": unix_seconds(s.received_at),
-                "peer": s.peer.to_string(),
-            }),
-        };
-        value.to_string()
-    }
 }
 
 /// Counts of what the simulator did since it started.
@@ -358,12 +184,7 @@ pub struct CloudSimStats {
 }
 
 pub(crate) struct State {
-    records: VecDeque<Record>,
-    /// Whether records are kept at all (only for a handle to read back).
-    keep_records: bool,
-    record_limit: usize,
-    record_bytes: usize,
-    record_bytes_limit: usize,
+    records: Records,
     next_id: u64,
     messages_total: u64,
     sms_total: u64,
@@ -393,25 +214,7 @@ impl State {
             Record::Message(_) => self.messages_total += 1,
             Record::Sms(_) => self.sms_total += 1,
         }
-        if !self.keep_records {
-            return;
-        }
-        let weight = record.weight();
-        while !self.records.is_empty()
-            && (self.records.len() >= self.record_limit
-                || self.record_bytes + weight > self.record_bytes_limit)
-        {
-            if let Some(old) = self.records.pop_front() {
-                self.record_bytes -= old.weight();
-            }
-        }
-        self.record_bytes += weight;
-        self.records.push_back(record);
-    }
-
-    fn clear_records(&mut self) {
-        self.records.clear();
-        self.record_bytes = 0;
+        self.records.push(record);
     }
 }
 
@@ -602,11 +405,7 @@ impl CloudSimBuilder {
         self.registry.set_single_use_passwords(self.single_use_totp);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                records: VecDeque::new(),
-                keep_records: true,
-                record_limit: self.record_limit,
-                record_bytes: 0,
-                record_bytes_limit: self.record_bytes,
+                records: Records::new(self.record_limit, self.record_bytes),
                 next_id: 0,
                 messages_total: 0,
                 sms_total: 0,
@@ -666,7 +465,7 @@ impl CloudSim {
     /// handle, nothing could read them back. The standalone simulator
     /// prints each record with [`Record::to_json_line`].
     pub fn run(self, mut on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
-        self.shared.lock().keep_records = false;
+        self.shared.lock().records.stop_keeping();
         self.server.run(&mut on_record)
     }
 
@@ -715,150 +514,10 @@ pub fn serve(config: CloudSimBuilder, on_record: impl FnMut(&Record)) -> Result<
     config.bind()?.run(on_record)
 }
 
-/// A cloud simulator serving on a background thread. Dropping it stops the
-/// thread and waits for it.
-pub struct CloudSimHandle {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-    waker: Arc<mio::Waker>,
-    thread: Option<JoinHandle<Result<(), CloudSimError>>>,
-}
-
-impl fmt::Debug for CloudSimHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudSimHandle")
-            .field("addr", &self.addr)
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
-    }
-}
-
-impl CloudSimHandle {
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Everything accepted so far (up to the record limits), in order.
-    pub fn records(&self) -> Vec<Record> {
-        self.shared.lock().records.iter().cloned().collect()
-    }
-
-    /// The messages accepted so far, in order.
-    pub fn messages(&self) -> Vec<MessageRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Message(m) => Some(m.clone()),
-                Record::Sms(_) => None,
-            })
-            .collect()
-    }
-
-    /// The SMS accepted so far, in order.
-    pub fn sms(&self) -> Vec<SmsRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Sms(s) => Some(s.clone()),
-                Record::Message(_) => None,
-            })
-            .collect()
-    }
-
-    /// Forgets the records kept so far (the counts waited on keep counting).
-    pub fn clear_records(&self) {
-        self.shared.lock().clear_records();
-    }
-
-    /// Waits until `n` messages have been accepted since the start, or
-    /// `timeout` passes; returns whether they were.
-    pub fn wait_for_messages(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.messages_total >= n as u64)
-    }
-
-    /// Waits until `n` SMS have been accepted since the start, or `timeout`
-    /// passes; returns whether they were.
-    pub fn wait_for_sms(&self, n: usize, timeout: Duration) -> bool {
-        self.shared.wait_until(timeout, |s| s.sms_total >= n as u64)
-    }
-
-    /// Waits until `n` requests have been read since the start (accepted,
-    /// refused or faulted), or `timeout` passes; returns whether they were.
-    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.stats.requests >= n as u64)
-    }
-
-    /// Waits until `done` holds for the [`stats`](Self::stats), or `timeout`
-    /// passes; returns whether it held.
-    pub fn wait_for_stats(&self, timeout: Duration, done: impl Fn(&CloudSimStats) -> bool) -> bool {
-        self.shared.wait_until(timeout, |s| done(&s.stats))
-    }
-
-    /// Applies `fault` to the next `count` requests (after the faults
-    /// already pushed).
-    pub fn push_fault(&self, fault: Fault, count: u32) {
-        if count > 0 {
-            self.shared.lock().faults.push_back((fault, count));
-        }
-    }
-
-    /// Forgets the faults not applied yet.
-    pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
-    }
-
-    /// Registers a device: from now on only registered devices are accepted.
-    pub fn register_device(&self, device: Device) {
-        self.shared.lock().registry.register(device);
-    }
-
-    /// What it did so far.
-    pub fn stats(&self) -> CloudSimStats {
-        self.shared.lock().stats
-    }
-
-    /// Stops the event loop and waits for its thread; returns the loop's
-    /// error if it failed.
-    pub fn shutdown(mut self) -> Result<(), CloudSimError> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> Result<(), CloudSimError> {
-        let Some(thread) = self.thread.take() else {
-            return Ok(());
-        };
-        self.stop.store(true, Ordering::SeqCst);
-        if let Err(e) = self.waker.wake() {
-            log::warn!(target: "CloudSim", "could not wake the event loop to stop it: {e}");
-        }
-        thread.join().unwrap_or(Err(CloudSimError::Panicked))
-    }
-}
-
-impl Drop for CloudSimHandle {
-    fn drop(&mut self) {
-        if let Err(e) = self.stop_and_join() {
-            log::warn!(target: "CloudSim", "the cloud simulator stopped with an error: {e}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
 
     use super::*;
 
@@ -888,8 +547,8 @@ mod tests {
         {
             let state = shared.lock();
             assert_eq!(state.messages_total, 1, "counted");
-            assert!(state.records.is_empty(), "but not kept");
-            assert_eq!(state.record_bytes, 0);
+            assert!(state.records.iter().next().is_none(), "but not kept");
+            assert_eq!(state.records.bytes(), 0);
         }
         stop.store(true, Ordering::SeqCst);
         waker.wake().unwrap();
