@@ -396,7 +396,8 @@ fn connections_beyond_the_limit_wait_and_are_served_never_closed_unanswered() {
         .unwrap();
     assert!(sim.wait_for_stats(PATIENCE, |s| s.limit_reached == 1));
     assert_eq!(sim.stats().connections, 2, "not accepted at the limit");
-    // Room again: the waiting connection is accepted and answered.
+    // Room again: the waiting connection is accepted and answered (an
+    // accept-and-close at the limit would have given it an empty reply).
     drop((a, b));
     assert_eq!(read_reply(c), "[0,0]");
     assert!(sim.wait_for_messages(1, PATIENCE));

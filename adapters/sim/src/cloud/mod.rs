@@ -168,8 +168,9 @@ pub enum Fault {
 pub struct CloudSimStats {
     /// Connections accepted.
     pub connections: u64,
-    /// Times the connection limit was reached and accepting paused (new
-    /// connections waited in the listen queue until one closed).
+    /// Times the open connections reached the limit. While at the limit,
+    /// further connections wait in the listen queue (neither accepted nor
+    /// closed) until one closes.
     pub limit_reached: u64,
     /// Requests read (complete, cut at EOF, or over the size limit).
     pub requests: u64,
