@@ -29,7 +29,7 @@ fn reference_payloads(python: &std::path::Path, cases: &[Value]) -> Vec<Vec<u8>>
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s:?}");
+    assert!(s.len().is_multiple_of(2), "odd hex {s:?}");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or_else(|e| panic!("{s:?}: {e}")))
@@ -161,7 +161,7 @@ fn raw_m(payload: &[u8]) -> &[u8] {
         .unwrap_or_else(|| panic!("no m in {text:?}"));
     let rest = text[at + 4..].trim_start();
     let end = rest[1..].find('"').unwrap_or_else(|| panic!("{text:?}")) + 2;
-    rest[..end].as_bytes()
+    &rest.as_bytes()[..end]
 }
 
 #[test]
