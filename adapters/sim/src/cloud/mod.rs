@@ -29,11 +29,17 @@
 //!
 //! - Each connection carries one request (see [`protocol`] for the framing
 //!   and for which code each malformed request gets). The simulator answers
-//!   exactly `[<code>,0]`, closes its write side, discards what the client
-//!   still sends for up to a second (so a late `\r\r` does not reset the
+//!   with the code, closes its write side, discards what the client still
+//!   sends for up to a second (so a late `\r\r` does not reset the
 //!   connection), and closes.
-//! - Accepted messages and SMS are answered `[0,0]` and recorded. The real
-//!   cloud answers an SMS like a message; the simulator answers `[0,0]`.
+//! - The answer comes in the form the real cloud uses for the request
+//!   ([`ReplyForm::Native`], the default): a JSON list, `[0,0]`, to a JSON
+//!   (CSRPSK) message; a run of digits, `00` (`30` for code 3), to an SMS
+//!   and to a TOTP payload, which the reference SDK reads digit by digit.
+//!   [`CloudSimBuilder::reply_form`] (`hologram cloud-sim --reply-form`)
+//!   makes it answer JSON or digits to everything, so clients can be tested
+//!   on both forms.
+//! - Accepted messages and SMS are answered with code 0 and recorded.
 //! - By default any well-formed device key is accepted. With registered
 //!   devices ([`CloudSimBuilder::device`], [`CloudSimBuilder::devices_file`],
 //!   [`CloudSimHandle::register_device`]) only those are (code 3 otherwise).
@@ -43,10 +49,25 @@
 //! - A connection that sends nothing for the idle timeout (default 5 s), or
 //!   whose request is not complete within 12 idle timeouts, is closed
 //!   without an answer. A request over the size limit (default
-//!   64 KiB) is answered 2. Beyond the connection limit (default 1024) new
-//!   connections are closed at once.
+//!   64 KiB) is answered 2. At the connection limit (default 1024) the
+//!   simulator stops accepting: new connections wait in the system's listen
+//!   queue until a connection closes (or their client gives up), and are
+//!   never accepted only to be closed unanswered.
 //! - Knobs for tests ([`CloudSimHandle::push_fault`]): answer the next N
 //!   requests with a given code, delay their answer, or close without one.
+//!
+//! # Memory
+//!
+//! Everything is bounded: at most `max_connections` connections, each with
+//! a request of at most `max_request_bytes` (so at most about
+//! `max_connections × max_request_bytes`, 64 MiB with the defaults, for
+//! requests in flight), and the records kept for reading back. Only an
+//! in-process simulator ([`CloudSim::spawn`], [`CloudSimBuilder::start`])
+//! keeps records, for its [`CloudSimHandle`]: at most `record_limit`
+//! records (default 100,000) and at most `record_bytes` bytes of record
+//! text (default 64 MiB), the oldest forgotten first. [`CloudSim::run`] and
+//! [`serve`] (the standalone `hologram cloud-sim`) keep none: each record
+//! goes to the callback and is dropped.
 //!
 //! Records name a device by its cloud id followed by `****` (the first four
 //! characters of its device key, which are not secret) or, for TOTP, by its
@@ -69,7 +90,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hologram_ports::ResultCode;
 
-pub use devices::{Device, DeviceRegistry};
+pub use devices::{Device, DeviceRegistry, MAX_DEVICES_FILE_BYTES, MAX_DEVICES_FILE_LINE};
 pub use protocol::AuthForm;
 
 use crate::error::CloudSimError;
@@ -85,6 +106,9 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub const DEFAULT_TIME_WINDOW: u64 = 30;
 /// The default number of records kept (the oldest go first).
 pub const DEFAULT_RECORD_LIMIT: usize = 100_000;
+/// The default limit on the text of the records kept, in bytes (the oldest
+/// go first).
+pub const DEFAULT_RECORD_BYTES: usize = 64 << 20;
 
 /// The longest idle timeout or answer delay: one day (longer ones are cut
 /// to it, so no deadline overflows).
@@ -114,6 +138,79 @@ impl Clock for SystemClock {
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
+    }
+}
+
+/// The form of the simulator's answers; see the [module docs](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ReplyForm {
+    /// As the real cloud: a JSON list (`[0,0]`) to a JSON (CSRPSK)
+    /// message, a run of digits (`00`) to an SMS and to a TOTP payload.
+    #[default]
+    Native,
+    /// `[<code>,0]` to everything.
+    Json,
+    /// `<code>0` to everything. The compact form has one digit per
+    /// element: a code above 9 (a fault knob's) is answered as JSON.
+    Digits,
+}
+
+impl ReplyForm {
+    /// Every form, in the order `--help` lists them.
+    pub const ALL: [ReplyForm; 3] = [ReplyForm::Native, ReplyForm::Json, ReplyForm::Digits];
+
+    /// Its name: `native`, `json` or `digits`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplyForm::Native => "native",
+            ReplyForm::Json => "json",
+            ReplyForm::Digits => "digits",
+        }
+    }
+
+    /// The answer `code` to a request starting with `lead` gets.
+    ///
+    /// ```
+    /// use hologram_ports::ResultCode;
+    /// use hologram_sim::cloud::ReplyForm;
+    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'{')), b"[0,0]");
+    /// assert_eq!(ReplyForm::Native.answer(ResultCode::BadAuth, Some(b'S')), b"30");
+    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'C')), b"00");
+    /// assert_eq!(ReplyForm::Json.answer(ResultCode::Sent, Some(b'C')), b"[0,0]");
+    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Sent, Some(b'{')), b"00");
+    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Unknown(42), None), b"[42,0]");
+    /// ```
+    pub fn answer(self, code: ResultCode, lead: Option<u8>) -> Vec<u8> {
+        let digits = match self {
+            // SMS (`S...`) and TOTP (`C...`) payloads; anything else is
+            // answered like a JSON message.
+            ReplyForm::Native => matches!(lead, Some(b'S' | b'C')),
+            ReplyForm::Json => false,
+            ReplyForm::Digits => true,
+        };
+        match code.code() {
+            c @ 0..=9 if digits => format!("{c}0").into_bytes(),
+            c => format!("[{c},0]").into_bytes(),
+        }
+    }
+}
+
+impl fmt::Display for ReplyForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ReplyForm {
+    type Err = String;
+
+    /// `native`, `json` or `digits`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ReplyForm::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a reply form: native, json or digits"))
     }
 }
 
@@ -183,6 +280,21 @@ fn unix_seconds(t: SystemTime) -> f64 {
 }
 
 impl Record {
+    /// About how many bytes it holds: its text plus a fixed overhead.
+    fn weight(&self) -> usize {
+        const OVERHEAD: usize = 128;
+        OVERHEAD
+            + match self {
+                Record::Message(m) => {
+                    m.device.len()
+                        + m.data.len()
+                        + m.topics.iter().map(|t| t.len() + 24).sum::<usize>()
+                        + m.metadata.as_ref().map_or(0, String::len)
+                }
+                Record::Sms(s) => s.device.len() + s.destination.len() + s.text.len(),
+            }
+    }
+
     /// Its id: order of acceptance, from 1.
     pub fn id(&self) -> u64 {
         match self {
@@ -228,8 +340,9 @@ impl Record {
 pub struct CloudSimStats {
     /// Connections accepted.
     pub connections: u64,
-    /// Connections closed at once because the connection limit was reached.
-    pub refused_connections: u64,
+    /// Times the connection limit was reached and accepting paused (new
+    /// connections waited in the listen queue until one closed).
+    pub limit_reached: u64,
     /// Requests read (complete, cut at EOF, or over the size limit).
     pub requests: u64,
     /// Requests accepted (answered `[0,0]` and recorded).
@@ -244,7 +357,11 @@ pub struct CloudSimStats {
 
 pub(crate) struct State {
     records: VecDeque<Record>,
+    /// Whether records are kept at all (only for a handle to read back).
+    keep_records: bool,
     record_limit: usize,
+    record_bytes: usize,
+    record_bytes_limit: usize,
     next_id: u64,
     messages_total: u64,
     sms_total: u64,
@@ -274,10 +391,25 @@ impl State {
             Record::Message(_) => self.messages_total += 1,
             Record::Sms(_) => self.sms_total += 1,
         }
-        if self.records.len() >= self.record_limit {
-            self.records.pop_front();
+        if !self.keep_records {
+            return;
         }
+        let weight = record.weight();
+        while !self.records.is_empty()
+            && (self.records.len() >= self.record_limit
+                || self.record_bytes + weight > self.record_bytes_limit)
+        {
+            if let Some(old) = self.records.pop_front() {
+                self.record_bytes -= old.weight();
+            }
+        }
+        self.record_bytes += weight;
         self.records.push_back(record);
+    }
+
+    fn clear_records(&mut self) {
+        self.records.clear();
+        self.record_bytes = 0;
     }
 }
 
@@ -323,6 +455,8 @@ pub struct CloudSimBuilder {
     clock: Arc<dyn Clock>,
     registry: DeviceRegistry,
     record_limit: usize,
+    record_bytes: usize,
+    reply_form: ReplyForm,
 }
 
 impl fmt::Debug for CloudSimBuilder {
@@ -335,6 +469,8 @@ impl fmt::Debug for CloudSimBuilder {
             .field("time_window", &self.time_window)
             .field("registry", &self.registry)
             .field("record_limit", &self.record_limit)
+            .field("record_bytes", &self.record_bytes)
+            .field("reply_form", &self.reply_form)
             .finish_non_exhaustive()
     }
 }
@@ -350,6 +486,8 @@ impl Default for CloudSimBuilder {
             clock: Arc::new(SystemClock),
             registry: DeviceRegistry::new(),
             record_limit: DEFAULT_RECORD_LIMIT,
+            record_bytes: DEFAULT_RECORD_BYTES,
+            reply_form: ReplyForm::Native,
         }
     }
 }
@@ -424,9 +562,25 @@ impl CloudSimBuilder {
         self
     }
 
-    /// How many records to keep; beyond it the oldest are forgotten (at least 1).
+    /// How many records a handle keeps; beyond it the oldest are forgotten
+    /// (at least 1; default 100,000).
     pub fn record_limit(mut self, limit: usize) -> Self {
         self.record_limit = limit.max(1);
+        self
+    }
+
+    /// How many bytes of record text a handle keeps; beyond it the oldest
+    /// records are forgotten (default 64 MiB). The newest record is always
+    /// kept, whatever its size (at most `max_request_bytes` of data).
+    pub fn record_bytes(mut self, limit: usize) -> Self {
+        self.record_bytes = limit;
+        self
+    }
+
+    /// The form of the answers (default [`ReplyForm::Native`]: as the real
+    /// cloud). The command line's `--reply-form`.
+    pub fn reply_form(mut self, form: ReplyForm) -> Self {
+        self.reply_form = form;
         self
     }
 
@@ -435,7 +589,10 @@ impl CloudSimBuilder {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 records: VecDeque::new(),
+                keep_records: true,
                 record_limit: self.record_limit,
+                record_bytes: 0,
+                record_bytes_limit: self.record_bytes,
                 next_id: 0,
                 messages_total: 0,
                 sms_total: 0,
@@ -451,6 +608,7 @@ impl CloudSimBuilder {
             max_request_bytes: self.max_request_bytes,
             time_window: self.time_window,
             clock: self.clock,
+            reply_form: self.reply_form,
         };
         let server = server::Server::bind(self.addr, config, Arc::clone(&shared))?;
         Ok(CloudSim { server, shared })
@@ -489,10 +647,12 @@ impl CloudSim {
     }
 
     /// Serves on the current thread, calling `on_record` for each accepted
-    /// message and SMS (from the event loop: keep it short). Returns only on
-    /// an error of the event loop. The standalone simulator prints each
-    /// record with [`Record::to_json_line`].
+    /// message and SMS (from the event loop: keep it short, never block).
+    /// Returns only on an error of the event loop. Keeps no record: with no
+    /// handle, nothing could read them back. The standalone simulator
+    /// prints each record with [`Record::to_json_line`].
     pub fn run(self, mut on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
+        self.shared.lock().keep_records = false;
         self.server.run(&mut on_record)
     }
 
@@ -571,7 +731,7 @@ impl CloudSimHandle {
         self.addr
     }
 
-    /// Everything accepted so far (up to the record limit), in order.
+    /// Everything accepted so far (up to the record limits), in order.
     pub fn records(&self) -> Vec<Record> {
         self.shared.lock().records.iter().cloned().collect()
     }
@@ -604,7 +764,7 @@ impl CloudSimHandle {
 
     /// Forgets the records kept so far (the counts waited on keep counting).
     pub fn clear_records(&self) {
-        self.shared.lock().records.clear();
+        self.shared.lock().clear_records();
     }
 
     /// Waits until `n` messages have been accepted since the start, or
@@ -679,5 +839,46 @@ impl Drop for CloudSimHandle {
         if let Err(e) = self.stop_and_join() {
             log::warn!(target: "CloudSim", "the cloud simulator stopped with an error: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::*;
+
+    #[test]
+    fn standalone_run_keeps_no_record() {
+        let sim = CloudSim::builder().bind().unwrap();
+        let addr = sim.local_addr();
+        let shared = Arc::clone(&sim.shared);
+        let (stop, waker) = (sim.server.stop_flag(), sim.server.waker());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            sim.run(move |record| {
+                let _ = tx.send(record.id());
+            })
+        });
+        let mut socket = std::net::TcpStream::connect(addr).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        socket
+            .write_all(b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r")
+            .unwrap();
+        let mut reply = String::new();
+        socket.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "[0,0]");
+        assert_eq!(rx.recv_timeout(Duration::from_secs(20)), Ok(1));
+        {
+            let state = shared.lock();
+            assert_eq!(state.messages_total, 1, "counted");
+            assert!(state.records.is_empty(), "but not kept");
+            assert_eq!(state.record_bytes, 0);
+        }
+        stop.store(true, Ordering::SeqCst);
+        waker.wake().unwrap();
+        thread.join().unwrap().unwrap();
     }
 }
