@@ -272,7 +272,7 @@ fn totp_frame(buf: &[u8]) -> TotpFrame {
         match buf.get(pos) {
             None => return TotpFrame::Incomplete,
             Some(0) => return TotpFrame::Complete(pos + 1),
-            Some(b'T' | b'B') => match buf[pos..].iter().position(|&b| b == 0) {
+            Some(b'M' | b'T' | b'B') => match buf[pos..].iter().position(|&b| b == 0) {
                 Some(nul) => pos += nul + 1,
                 None => return TotpFrame::Incomplete,
             },
@@ -503,6 +503,8 @@ fn parse_totp(request: &[u8]) -> Result<TotpRequest, Rejection> {
                     .or_else(|_| reject(ResultCode::BadPayloadType, "TOTP message is not UTF-8"))?;
                 messages.push(text.to_owned());
             }
+            // hologram-python 0.10.3's metadata record (M\x01<modem>-<version>).
+            b'M' => {}
             _ => return reject(ResultCode::Unparseable, "unknown TOTP field tag"),
         }
     }
