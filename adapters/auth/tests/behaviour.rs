@@ -15,7 +15,8 @@ fn factory(name: &str) -> hologram_ports::AuthFactory {
         .find(|d| d.name == name)
         .unwrap_or_else(|| panic!("{name} is registered"));
     assert_eq!(d.kind(), AdapterKind::Authenticator);
-    d.auth_factory().expect("an authenticator factory")
+    d.factory_for::<dyn hologram_ports::Authenticator>()
+        .expect("an authenticator factory")
 }
 
 fn ctx(config: AdapterConfig) -> AdapterContext {
