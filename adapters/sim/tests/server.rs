@@ -168,8 +168,10 @@ fn totp_is_verified_against_the_clock_and_used_once() {
     let payload = format!("C89014103211118510720 {now} {otp} Tt1\0Tt2\0Bone\0Btwo\0\0");
     // TOTP payloads are answered with digits, as the real cloud does.
     assert_eq!(send(sim.addr(), payload.as_bytes()), "00");
-    // The same counter again: refused.
-    assert_eq!(send(sim.addr(), payload.as_bytes()), "30");
+    // A wrong password: refused.
+    let wrong = (otp + 1) % 1_000_000;
+    let bad = format!("C89014103211118510720 {now} {wrong} Bx\0\0");
+    assert_eq!(send(sim.addr(), bad.as_bytes()), "30");
     // The next window (within one of the clock) is fresh.
     let next = now + 30;
     let otp = totp(b"310150123456789", next, 30);
@@ -196,6 +198,30 @@ fn totp_is_verified_against_the_clock_and_used_once() {
         send(sim.addr(), b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r"),
         "[3,0]"
     );
+}
+
+#[test]
+fn a_window_password_serves_several_messages_unless_single_use() {
+    let now = 1_700_000_000;
+    let otp = totp(b"310150123456789", now, 30);
+    // hologram-python 0.10.3's payload: with its metadata record.
+    let payload = |data: &str| {
+        format!("C89014103211118510720 {now} {otp} M\u{1}agnostic-0.9.1\0Tt1\0B{data}\0\0")
+    };
+    for (single_use, second) in [(false, "00"), (true, "30")] {
+        let sim = CloudSim::builder()
+            .clock(move || now)
+            .single_use_totp(single_use)
+            .device(Device::totp("89014103211118510720", "310150123456789").unwrap())
+            .start()
+            .unwrap();
+        assert_eq!(send(sim.addr(), payload("one").as_bytes()), "00");
+        assert_eq!(send(sim.addr(), payload("two").as_bytes()), second);
+        assert!(sim.wait_for_messages(1, PATIENCE));
+        let m = &sim.messages()[0];
+        assert_eq!(m.data, "one");
+        assert_eq!(m.metadata.as_deref(), Some("\u{1}agnostic-0.9.1"));
+    }
 }
 
 #[test]
@@ -370,7 +396,8 @@ fn connections_beyond_the_limit_wait_and_are_served_never_closed_unanswered() {
         .unwrap();
     assert!(sim.wait_for_stats(PATIENCE, |s| s.limit_reached == 1));
     assert_eq!(sim.stats().connections, 2, "not accepted at the limit");
-    // Room again: the waiting connection is accepted and answered.
+    // Room again: the waiting connection is accepted and answered (an
+    // accept-and-close at the limit would have given it an empty reply).
     drop((a, b));
     assert_eq!(read_reply(c), "[0,0]");
     assert!(sim.wait_for_messages(1, PATIENCE));

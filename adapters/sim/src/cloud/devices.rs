@@ -101,10 +101,16 @@ impl fmt::Debug for Device {
 /// registered, only registered devices are accepted, in every form. TOTP
 /// always needs the device registered, since verifying the OTP needs its
 /// private key.
+///
+/// As the real cloud, a TOTP password may serve several messages of its
+/// window (hologram-python sends each message with the current window's
+/// password). [`set_single_use_passwords`](Self::set_single_use_passwords)
+/// makes it stricter, for testing clients that wait for a fresh window.
 #[derive(Clone, Default)]
 pub struct DeviceRegistry {
     keys: HashSet<DeviceKey>,
     totp: HashMap<String, Vec<u8>>,
+    single_use: bool,
     used_counters: HashMap<String, BTreeSet<u64>>,
 }
 
@@ -136,6 +142,12 @@ impl DeviceRegistry {
                 self.totp.insert(device_id, private_key.into_bytes());
             }
         }
+    }
+
+    /// Whether a TOTP password (a time window's counter) is refused once a
+    /// device has used it (default: no, as the real cloud).
+    pub fn set_single_use_passwords(&mut self, single_use: bool) {
+        self.single_use = single_use;
     }
 
     /// Adds the devices of `other`.
@@ -231,9 +243,10 @@ impl DeviceRegistry {
 
     /// Verifies a TOTP request at unix time `now` with a window of `window`
     /// seconds: the device must be registered, its time within one window of
-    /// `now`, its OTP the HOTP of `time / window` under its private key, and
-    /// that counter not used before by that device. On success the counter
-    /// is used up.
+    /// `now`, and its OTP the HOTP of `time / window` under its private key.
+    /// With [single-use passwords](Self::set_single_use_passwords), that
+    /// counter must also not have been used before by that device, and is
+    /// used up on success.
     pub fn verify_totp(
         &mut self,
         request: &TotpRequest,
@@ -252,6 +265,9 @@ impl DeviceRegistry {
         }
         if hotp::hotp(key, counter) != request.otp {
             return bad("TOTP one-time password does not match");
+        }
+        if !self.single_use {
+            return Ok(());
         }
         let used = self
             .used_counters

@@ -44,8 +44,10 @@
 //!   devices ([`CloudSimBuilder::device`], [`CloudSimBuilder::devices_file`],
 //!   [`CloudSimHandle::register_device`]) only those are (code 3 otherwise).
 //!   TOTP requests are verified against registered device ids and private
-//!   keys, within one time window of the simulator's [`Clock`], and a counter
-//!   a device already used is refused (code 3).
+//!   keys, within one time window of the simulator's [`Clock`]. As the real
+//!   cloud, one window's password serves several messages;
+//!   [`CloudSimBuilder::single_use_totp`] refuses a password a device
+//!   already used (code 3), for clients that wait for a fresh window.
 //! - A connection that sends nothing for the idle timeout (default 5 s), or
 //!   whose request is not complete within 12 idle timeouts, is closed
 //!   without an answer. A request over the size limit (default
@@ -75,23 +77,29 @@
 //! `Debug`. Logs use the target `CloudSim`.
 
 pub mod devices;
+mod handle;
 pub mod hotp;
 pub mod protocol;
+mod record;
+mod reply;
 mod server;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hologram_ports::ResultCode;
 
 pub use devices::{Device, DeviceRegistry, MAX_DEVICES_FILE_BYTES, MAX_DEVICES_FILE_LINE};
+pub use handle::CloudSimHandle;
 pub use protocol::AuthForm;
+pub use record::{MessageRecord, Record, SmsRecord};
+pub use reply::ReplyForm;
+
+use record::Records;
 
 use crate::error::CloudSimError;
 
@@ -141,79 +149,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// The form of the simulator's answers; see the [module docs](self).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ReplyForm {
-    /// As the real cloud: a JSON list (`[0,0]`) to a JSON (CSRPSK)
-    /// message, a run of digits (`00`) to an SMS and to a TOTP payload.
-    #[default]
-    Native,
-    /// `[<code>,0]` to everything.
-    Json,
-    /// `<code>0` to everything. The compact form has one digit per
-    /// element: a code above 9 (a fault knob's) is answered as JSON.
-    Digits,
-}
-
-impl ReplyForm {
-    /// Every form, in the order `--help` lists them.
-    pub const ALL: [ReplyForm; 3] = [ReplyForm::Native, ReplyForm::Json, ReplyForm::Digits];
-
-    /// Its name: `native`, `json` or `digits`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReplyForm::Native => "native",
-            ReplyForm::Json => "json",
-            ReplyForm::Digits => "digits",
-        }
-    }
-
-    /// The answer `code` to a request starting with `lead` gets.
-    ///
-    /// ```
-    /// use hologram_ports::ResultCode;
-    /// use hologram_sim::cloud::ReplyForm;
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'{')), b"[0,0]");
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::BadAuth, Some(b'S')), b"30");
-    /// assert_eq!(ReplyForm::Native.answer(ResultCode::Sent, Some(b'C')), b"00");
-    /// assert_eq!(ReplyForm::Json.answer(ResultCode::Sent, Some(b'C')), b"[0,0]");
-    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Sent, Some(b'{')), b"00");
-    /// assert_eq!(ReplyForm::Digits.answer(ResultCode::Unknown(42), None), b"[42,0]");
-    /// ```
-    pub fn answer(self, code: ResultCode, lead: Option<u8>) -> Vec<u8> {
-        let digits = match self {
-            // SMS (`S...`) and TOTP (`C...`) payloads; anything else is
-            // answered like a JSON message.
-            ReplyForm::Native => matches!(lead, Some(b'S' | b'C')),
-            ReplyForm::Json => false,
-            ReplyForm::Digits => true,
-        };
-        match code.code() {
-            c @ 0..=9 if digits => format!("{c}0").into_bytes(),
-            c => format!("[{c},0]").into_bytes(),
-        }
-    }
-}
-
-impl fmt::Display for ReplyForm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ReplyForm {
-    type Err = String;
-
-    /// `native`, `json` or `digits`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ReplyForm::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("{s:?} is not a reply form: native, json or digits"))
-    }
-}
-
 /// A misbehaviour for the next requests, see [`CloudSimHandle::push_fault`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -227,121 +162,15 @@ pub enum Fault {
     CloseWithoutAnswer,
 }
 
-/// A message the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The device: `<cloud id>****` for the key forms, the device id for TOTP.
-    pub device: String,
-    /// The wire form it came in.
-    pub auth: AuthForm,
-    /// Its topics, in order.
-    pub topics: Vec<String>,
-    /// Its data. A TOTP request with several `B` fields gives one record per field.
-    pub data: String,
-    /// The `m` metadata field, if any.
-    pub metadata: Option<String>,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// An SMS the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmsRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The sender: `<cloud id>****`.
-    pub device: String,
-    /// The destination number, with its `+`.
-    pub destination: String,
-    /// The text.
-    pub text: String,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// Something the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
-    /// A message.
-    Message(MessageRecord),
-    /// An SMS.
-    Sms(SmsRecord),
-}
-
-fn unix_seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
-}
-
-impl Record {
-    /// About how many bytes it holds: its text plus a fixed overhead.
-    fn weight(&self) -> usize {
-        const OVERHEAD: usize = 128;
-        OVERHEAD
-            + match self {
-                Record::Message(m) => {
-                    m.device.len()
-                        + m.data.len()
-                        + m.topics.iter().map(|t| t.len() + 24).sum::<usize>()
-                        + m.metadata.as_ref().map_or(0, String::len)
-                }
-                Record::Sms(s) => s.device.len() + s.destination.len() + s.text.len(),
-            }
-    }
-
-    /// Its id: order of acceptance, from 1.
-    pub fn id(&self) -> u64 {
-        match self {
-            Record::Message(m) => m.id,
-            Record::Sms(s) => s.id,
-        }
-    }
-
-    /// The record as one line of JSON (no newline), as the standalone
-    /// simulator prints it:
-    /// `{"type":"message","id":1,"device":"1234****","auth":"k","topics":["t1"],"data":"hi","metadata":null,"time":1700000000.123,"peer":"127.0.0.1:40000"}`
-    /// or `{"type":"sms","id":2,"device":"1234****","destination":"+1...","text":"...","time":...,"peer":"..."}`.
-    pub fn to_json_line(&self) -> String {
-        let value = match self {
-            Record::Message(m) => serde_json::json!({
-                "type": "message",
-                "id": m.id,
-                "device": m.device,
-                "auth": m.auth.as_str(),
-                "topics": m.topics,
-                "data": m.data,
-                "metadata": m.metadata,
-                "time": unix_seconds(m.received_at),
-                "peer": m.peer.to_string(),
-            }),
-            Record::Sms(s) => serde_json::json!({
-                "type": "sms",
-                "id": s.id,
-                "device": s.device,
-                "destination": s.destination,
-                "text": s.text,
-                "time": unix_seconds(s.received_at),
-                "peer": s.peer.to_string(),
-            }),
-        };
-        value.to_string()
-    }
-}
-
 /// Counts of what the simulator did since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CloudSimStats {
     /// Connections accepted.
     pub connections: u64,
-    /// Times the connection limit was reached and accepting paused (new
-    /// connections waited in the listen queue until one closed).
+    /// Times the open connections reached the limit. While at the limit,
+    /// further connections wait in the listen queue (neither accepted nor
+    /// closed) until one closes.
     pub limit_reached: u64,
     /// Requests read (complete, cut at EOF, or over the size limit).
     pub requests: u64,
@@ -356,12 +185,7 @@ pub struct CloudSimStats {
 }
 
 pub(crate) struct State {
-    records: VecDeque<Record>,
-    /// Whether records are kept at all (only for a handle to read back).
-    keep_records: bool,
-    record_limit: usize,
-    record_bytes: usize,
-    record_bytes_limit: usize,
+    records: Records,
     next_id: u64,
     messages_total: u64,
     sms_total: u64,
@@ -391,25 +215,7 @@ impl State {
             Record::Message(_) => self.messages_total += 1,
             Record::Sms(_) => self.sms_total += 1,
         }
-        if !self.keep_records {
-            return;
-        }
-        let weight = record.weight();
-        while !self.records.is_empty()
-            && (self.records.len() >= self.record_limit
-                || self.record_bytes + weight > self.record_bytes_limit)
-        {
-            if let Some(old) = self.records.pop_front() {
-                self.record_bytes -= old.weight();
-            }
-        }
-        self.record_bytes += weight;
-        self.records.push_back(record);
-    }
-
-    fn clear_records(&mut self) {
-        self.records.clear();
-        self.record_bytes = 0;
+        self.records.push(record);
     }
 }
 
@@ -457,6 +263,7 @@ pub struct CloudSimBuilder {
     record_limit: usize,
     record_bytes: usize,
     reply_form: ReplyForm,
+    single_use_totp: bool,
 }
 
 impl fmt::Debug for CloudSimBuilder {
@@ -471,6 +278,7 @@ impl fmt::Debug for CloudSimBuilder {
             .field("record_limit", &self.record_limit)
             .field("record_bytes", &self.record_bytes)
             .field("reply_form", &self.reply_form)
+            .field("single_use_totp", &self.single_use_totp)
             .finish_non_exhaustive()
     }
 }
@@ -488,6 +296,7 @@ impl Default for CloudSimBuilder {
             record_limit: DEFAULT_RECORD_LIMIT,
             record_bytes: DEFAULT_RECORD_BYTES,
             reply_form: ReplyForm::Native,
+            single_use_totp: false,
         }
     }
 }
@@ -542,6 +351,14 @@ impl CloudSimBuilder {
         self
     }
 
+    /// Whether a TOTP password a device already used is refused (code 3;
+    /// default: no, as the real cloud). See
+    /// [`DeviceRegistry::set_single_use_passwords`].
+    pub fn single_use_totp(mut self, single_use: bool) -> Self {
+        self.single_use_totp = single_use;
+        self
+    }
+
     /// Registers devices.
     pub fn devices(mut self, devices: impl IntoIterator<Item = Device>) -> Self {
         for device in devices {
@@ -585,14 +402,11 @@ impl CloudSimBuilder {
     }
 
     /// Binds the listening socket, without serving yet.
-    pub fn bind(self) -> Result<CloudSim, CloudSimError> {
+    pub fn bind(mut self) -> Result<CloudSim, CloudSimError> {
+        self.registry.set_single_use_passwords(self.single_use_totp);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                records: VecDeque::new(),
-                keep_records: true,
-                record_limit: self.record_limit,
-                record_bytes: 0,
-                record_bytes_limit: self.record_bytes,
+                records: Records::new(self.record_limit, self.record_bytes),
                 next_id: 0,
                 messages_total: 0,
                 sms_total: 0,
@@ -652,7 +466,7 @@ impl CloudSim {
     /// handle, nothing could read them back. The standalone simulator
     /// prints each record with [`Record::to_json_line`].
     pub fn run(self, mut on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
-        self.shared.lock().keep_records = false;
+        self.shared.lock().records.stop_keeping();
         self.server.run(&mut on_record)
     }
 
@@ -701,150 +515,10 @@ pub fn serve(config: CloudSimBuilder, on_record: impl FnMut(&Record)) -> Result<
     config.bind()?.run(on_record)
 }
 
-/// A cloud simulator serving on a background thread. Dropping it stops the
-/// thread and waits for it.
-pub struct CloudSimHandle {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-    waker: Arc<mio::Waker>,
-    thread: Option<JoinHandle<Result<(), CloudSimError>>>,
-}
-
-impl fmt::Debug for CloudSimHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudSimHandle")
-            .field("addr", &self.addr)
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
-    }
-}
-
-impl CloudSimHandle {
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Everything accepted so far (up to the record limits), in order.
-    pub fn records(&self) -> Vec<Record> {
-        self.shared.lock().records.iter().cloned().collect()
-    }
-
-    /// The messages accepted so far, in order.
-    pub fn messages(&self) -> Vec<MessageRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Message(m) => Some(m.clone()),
-                Record::Sms(_) => None,
-            })
-            .collect()
-    }
-
-    /// The SMS accepted so far, in order.
-    pub fn sms(&self) -> Vec<SmsRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Sms(s) => Some(s.clone()),
-                Record::Message(_) => None,
-            })
-            .collect()
-    }
-
-    /// Forgets the records kept so far (the counts waited on keep counting).
-    pub fn clear_records(&self) {
-        self.shared.lock().clear_records();
-    }
-
-    /// Waits until `n` messages have been accepted since the start, or
-    /// `timeout` passes; returns whether they were.
-    pub fn wait_for_messages(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.messages_total >= n as u64)
-    }
-
-    /// Waits until `n` SMS have been accepted since the start, or `timeout`
-    /// passes; returns whether they were.
-    pub fn wait_for_sms(&self, n: usize, timeout: Duration) -> bool {
-        self.shared.wait_until(timeout, |s| s.sms_total >= n as u64)
-    }
-
-    /// Waits until `n` requests have been read since the start (accepted,
-    /// refused or faulted), or `timeout` passes; returns whether they were.
-    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.stats.requests >= n as u64)
-    }
-
-    /// Waits until `done` holds for the [`stats`](Self::stats), or `timeout`
-    /// passes; returns whether it held.
-    pub fn wait_for_stats(&self, timeout: Duration, done: impl Fn(&CloudSimStats) -> bool) -> bool {
-        self.shared.wait_until(timeout, |s| done(&s.stats))
-    }
-
-    /// Applies `fault` to the next `count` requests (after the faults
-    /// already pushed).
-    pub fn push_fault(&self, fault: Fault, count: u32) {
-        if count > 0 {
-            self.shared.lock().faults.push_back((fault, count));
-        }
-    }
-
-    /// Forgets the faults not applied yet.
-    pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
-    }
-
-    /// Registers a device: from now on only registered devices are accepted.
-    pub fn register_device(&self, device: Device) {
-        self.shared.lock().registry.register(device);
-    }
-
-    /// What it did so far.
-    pub fn stats(&self) -> CloudSimStats {
-        self.shared.lock().stats
-    }
-
-    /// Stops the event loop and waits for its thread; returns the loop's
-    /// error if it failed.
-    pub fn shutdown(mut self) -> Result<(), CloudSimError> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> Result<(), CloudSimError> {
-        let Some(thread) = self.thread.take() else {
-            return Ok(());
-        };
-        self.stop.store(true, Ordering::SeqCst);
-        if let Err(e) = self.waker.wake() {
-            log::warn!(target: "CloudSim", "could not wake the event loop to stop it: {e}");
-        }
-        thread.join().unwrap_or(Err(CloudSimError::Panicked))
-    }
-}
-
-impl Drop for CloudSimHandle {
-    fn drop(&mut self) {
-        if let Err(e) = self.stop_and_join() {
-            log::warn!(target: "CloudSim", "the cloud simulator stopped with an error: {e}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
 
     use super::*;
 
@@ -874,8 +548,8 @@ mod tests {
         {
             let state = shared.lock();
             assert_eq!(state.messages_total, 1, "counted");
-            assert!(state.records.is_empty(), "but not kept");
-            assert_eq!(state.record_bytes, 0);
+            assert!(state.records.iter().next().is_none(), "but not kept");
+            assert_eq!(state.records.bytes(), 0);
         }
         stop.store(true, Ordering::SeqCst);
         waker.wake().unwrap();

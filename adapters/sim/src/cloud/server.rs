@@ -189,9 +189,10 @@ impl Server {
                     self.accept_paused = true;
                     self.shared.lock().stats.limit_reached += 1;
                     self.shared.changed.notify_all();
-                    log::warn!(
+                    log::info!(
                         target: TARGET,
-                        "{} connections open: new connections wait until one closes",
+                        "{} connections open, the limit: further connections wait in the \
+                         listen queue until one closes",
                         self.open
                     );
                 }
@@ -506,7 +507,7 @@ fn check(
                             auth: super::AuthForm::Totp,
                             topics: topics.clone(),
                             data,
-                            metadata: None,
+                            metadata: t.metadata.clone(),
                             received_at: now,
                             peer,
                         });
