@@ -517,8 +517,6 @@ fn parse_totp(request: &[u8]) -> Result<TotpRequest, Rejection> {
                     .or_else(|_| reject(ResultCode::BadPayloadType, "TOTP message is not UTF-8"))?;
                 messages.push(text.to_owned());
             }
-            // hologram-python 0.10.3's metadata record (M\x01<modem>-<version>).
-            b'M' => {}
             _ => return reject(ResultCode::Unparseable, "unknown TOTP field tag"),
         }
     }
