@@ -114,6 +114,7 @@ fn reference_messages_sms_and_totp_are_accepted_and_read_as_code_0() {
         (DEVICE_ID, AuthForm::Totp, "totp hello")
     );
     assert_eq!(m.topics, ["t1"]);
+    assert_eq!(m.metadata.as_deref(), Some(REFERENCE_METADATA));
     let sms = sim.sms();
     assert_eq!(sms.len(), 1);
     assert_eq!(
