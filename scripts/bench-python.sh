@@ -19,7 +19,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${VENV:-$root/target/python-sdk-venv}"
 
-bash "$root/scripts/python-sdk-venv.sh" "$venv"
+bash "$root/scripts/python-sdk-venv.sh" --no-py39 "$venv"
 
 cd "$root"
 cargo build --release -p hologram-bench -p hologram-cli

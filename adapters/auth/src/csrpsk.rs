@@ -8,6 +8,7 @@ use hologram_ports::{
     Credentials, Message, Sms, Topic,
 };
 
+use crate::metadata::{self, Metadata};
 use crate::{json, require_fixed};
 
 /// The frame terminator of the Hologram socket API.
@@ -85,8 +86,12 @@ impl FromStr for CsrpskForm {
 /// between calls: a message without topics never carries a `t`, whatever
 /// the previous message had.
 ///
+/// With [metadata](Csrpsk::with_metadata) on, the object carries the
+/// reference's metadata field right after the authentication, exactly as
+/// hologram-python 0.10.3 writes its value: `"m":"\u0001<modem>-<version>"`.
+///
 /// ```
-/// use hologram_auth::{Csrpsk, CsrpskForm};
+/// use hologram_auth::{Csrpsk, CsrpskForm, Metadata};
 /// use hologram_ports::{Authenticator, Credentials, Message};
 ///
 /// let creds = Credentials::with_devicekey("12345678").unwrap();
@@ -100,11 +105,22 @@ impl FromStr for CsrpskForm {
 /// let mut full = Csrpsk::new().with_form(CsrpskForm::Full).with_topic_list(true);
 /// full.encode_message(&creds, &msg, &mut out).unwrap();
 /// assert_eq!(out, b"{\"devicekey\":\"12345678\",\"data\":\"hello\",\"tags\":[\"t1\"]}\r\r");
+///
+/// // The reference's metadata record, with its version for comparison.
+/// out.clear();
+/// let metadata = Metadata::new("agnostic", "0.9.1").unwrap();
+/// let mut with_m = Csrpsk::new().with_metadata(Some(metadata));
+/// with_m.encode_message(&creds, &msg, &mut out).unwrap();
+/// assert_eq!(
+///     out,
+///     b"{\"k\":\"12345678\",\"m\":\"\\u0001agnostic-0.9.1\",\"d\":\"hello\",\"t\":[\"t1\"]}\r\r"
+/// );
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Csrpsk {
     form: CsrpskForm,
     topic_list: bool,
+    metadata: Option<Metadata>,
 }
 
 impl Default for Csrpsk {
@@ -114,6 +130,7 @@ impl Default for Csrpsk {
         Csrpsk {
             form: CsrpskForm::Compact,
             topic_list: true,
+            metadata: None,
         }
     }
 }
@@ -123,7 +140,13 @@ impl Csrpsk {
     pub const NAME: &'static str = "csrpsk";
 
     /// The settings [`from_config`](Self::from_config) knows.
-    pub const SETTINGS: &'static [&'static str] = &["form", "topic_list"];
+    pub const SETTINGS: &'static [&'static str] = &[
+        "form",
+        "topic_list",
+        metadata::SETTINGS[0],
+        metadata::SETTINGS[1],
+        metadata::SETTINGS[2],
+    ];
 
     /// The compact form, a single topic sent as a one-element list.
     pub fn new() -> Self {
@@ -133,10 +156,14 @@ impl Csrpsk {
     /// From the adapter settings: `form` = `compact` (default) | `seed` |
     /// `full`; `topic_list` = `true` (default: a single topic goes as a
     /// one-element list, as the Python SDK sends it) | `false` (as a string,
-    /// 2 bytes shorter). Unknown keys are rejected.
+    /// 2 bytes shorter); `metadata` = `true` | `false` (default) with
+    /// `modem` (default `agnostic`) and `metadata_version` (default this
+    /// SDK's version), see [`with_metadata`](Self::with_metadata). Unknown
+    /// keys are rejected.
     pub fn from_config(config: &AdapterConfig) -> Result<Self, ConfigError> {
         config.check_known(Self::NAME, Self::SETTINGS)?;
         let mut csrpsk = Csrpsk::new();
+        csrpsk.metadata = Metadata::from_config(config)?;
         if let Some(form) = config.get("form") {
             csrpsk.form = form.parse()?;
         }
@@ -158,6 +185,19 @@ impl Csrpsk {
     pub fn with_topic_list(mut self, topic_list: bool) -> Self {
         self.topic_list = topic_list;
         self
+    }
+
+    /// Sends the metadata record `"m"` with every message (`Some`), as
+    /// hologram-python 0.10.3 does, or not (`None`, the default: shorter,
+    /// and the seed-era protocol has none). SMS never carry it.
+    pub fn with_metadata(mut self, metadata: Option<Metadata>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The metadata record sent with every message, if any.
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
     }
 
     /// The form in use.
@@ -245,6 +285,14 @@ impl Authenticator for Csrpsk {
         let topics_len: usize = msg.topics().iter().map(|t| t.len() + 3).sum();
         out.reserve(40 + msg.data().len() + topics_len);
         self.write_auth(creds, out)?;
+        if let Some(metadata) = &self.metadata {
+            // Where the reference puts it (after the key), and the same
+            // escaping as Python's `json.dumps`: `\u0001`.
+            // The modem and version hold nothing JSON escapes.
+            out.extend_from_slice(b",\"m\":\"\\u0001");
+            metadata.write_text(out);
+            out.push(b'"');
+        }
         let (data_key, topic_key) = self.form.data_and_topic_keys();
         out.extend_from_slice(data_key);
         json::write_str(out, msg.data());

@@ -1,5 +1,5 @@
-//! The `totp` authenticator: the seed-era wire form with a time-based
-//! one-time password, and the clock it reads.
+//! The `totp` authenticator: the TOTP wire form with a time-based one-time
+//! password, and the clock it reads (and waits on).
 
 use std::fmt;
 use std::num::NonZeroU64;
@@ -10,9 +10,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use hmac::{Hmac, KeyInit, Mac};
 use hologram_ports::{
     AdapterConfig, AuthCapabilities, AuthError, Authenticator, ConfigError, CredentialField,
-    Credentials, Message, Topic,
+    Credentials, Message,
 };
 use sha1::Sha1;
+
+use crate::metadata::{self, Metadata};
 
 /// The authenticator's name, as errors and the registry spell it.
 const NAME: &str = "totp";
@@ -53,12 +55,19 @@ pub fn hotp(key: &[u8], counter: u64) -> u32 {
     code % 1_000_000
 }
 
-/// Where the TOTP authenticator reads the time: seconds since the Unix epoch.
-/// Put behind a trait so tests (and devices with their own time source) can
-/// supply it.
+/// Where the TOTP authenticator reads the time (seconds since the Unix
+/// epoch) and how it waits. Put behind a trait so tests (and devices with
+/// their own time source) can supply both.
 pub trait Clock: Send {
     /// Seconds since 1970-01-01 00:00:00 UTC.
     fn now_unix(&self) -> u64;
+
+    /// Waits `duration`. Only the opt-in
+    /// [`one_password_per_window`](Totp::with_one_password_per_window) waits;
+    /// the default sleeps the thread.
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
 }
 
 /// The system clock. Reads 0 if the system time is before the epoch.
@@ -73,20 +82,25 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that reads what it was set to. Clones share the same time, so a
-/// test keeps one handle and moves the time of the authenticator that owns
-/// the other.
+/// A clock that reads what it was set to; sleeping on it moves its time
+/// forward instead of waiting. Clones share the same time, so a test keeps
+/// one handle and moves the time of the authenticator that owns the other.
 ///
 /// ```
 /// use hologram_auth::{Clock, FixedClock};
+/// use std::time::Duration;
 /// let clock = FixedClock::new(100);
 /// let handle = clock.clone();
 /// handle.advance(30);
 /// assert_eq!(clock.now_unix(), 130);
+/// clock.sleep(Duration::from_millis(1500)); // whole seconds, rounded up
+/// assert_eq!(handle.now_unix(), 132);
+/// assert_eq!(handle.slept(), Duration::from_secs(2));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct FixedClock {
     now: Arc<AtomicU64>,
+    slept: Arc<AtomicU64>,
 }
 
 impl FixedClock {
@@ -94,6 +108,7 @@ impl FixedClock {
     pub fn new(now: u64) -> Self {
         FixedClock {
             now: Arc::new(AtomicU64::new(now)),
+            slept: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -110,28 +125,61 @@ impl FixedClock {
                 Some(t.saturating_add(secs))
             });
     }
+
+    /// How long [`sleep`](Clock::sleep) was asked to wait in all, in whole
+    /// seconds (the time moved forward by it).
+    pub fn slept(&self) -> Duration {
+        Duration::from_secs(self.slept.load(Ordering::Relaxed))
+    }
 }
 
 impl Clock for FixedClock {
     fn now_unix(&self) -> u64 {
         self.now.load(Ordering::Relaxed)
     }
+
+    fn sleep(&self, duration: Duration) {
+        let secs = duration
+            .as_secs()
+            .saturating_add(u64::from(duration.subsec_nanos() > 0));
+        let _ = self
+            .slept
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some(t.saturating_add(secs))
+            });
+        self.advance(secs);
+    }
 }
+
+/// How many times [`one_password_per_window`](Totp::with_one_password_per_window)
+/// sleeps, at most one window each, before it gives up on a clock that
+/// stays in a used window (a clock that went back, or does not move).
+const MAX_WINDOW_WAITS: u32 = 3;
 
 /// The `totp` authenticator (`TOTPAuthentication` in the Python SDK).
 ///
-/// A payload is `C<device_id> <unix time> <otp> `, then `T<topic>\0` per
-/// topic, `B<message>\0` per message, then a final `\0`, where `otp` is
-/// [`hotp`]`(private key bytes, time / window)`.
+/// A payload is `C<device_id> <unix time> <otp> `, then (with
+/// [metadata](Totp::with_metadata) on) `M\x01<modem>-<version>\0`, then
+/// `T<topic>\0` per topic, `B<message>\0`, then a final `\0`, where `otp`
+/// is [`hotp`]`(private key bytes, time / window)`. Each message is its own
+/// payload.
 ///
-/// # One password per time window, for every message in it
+/// # One password per window, or not
 ///
-/// As the Python SDK does, every message sent in one time window carries
-/// that window's one-time password; each message is its own payload.
+/// As hologram-python 0.10.3 does, every payload carries the password of
+/// the current time window: several messages in one window share it, and
+/// nothing refuses or waits. A cloud that ever took each password only once
+/// would need the opt-in
+/// [`with_one_password_per_window`](Totp::with_one_password_per_window)
+/// (setting `one_password_per_window = true`): the authenticator then
+/// waits, on its [`Clock`], until a window it has not used opens.
+///
+/// Validation failures (missing device id or private key, a NUL in the
+/// data or a topic) are reported before anything is written or waited for.
 ///
 /// ```
-/// use hologram_auth::{FixedClock, Totp};
-/// use hologram_ports::{AuthError, Authenticator, Credentials, Message};
+/// use hologram_auth::{FixedClock, Metadata, Totp};
+/// use hologram_ports::{Authenticator, Credentials, Message};
 ///
 /// let clock = FixedClock::new(1_700_000_000);
 /// let mut totp = Totp::with_clock(Box::new(clock.clone()));
@@ -141,15 +189,24 @@ impl Clock for FixedClock {
 /// totp.encode_message(&creds, &Message::new("hello"), &mut out).unwrap();
 /// assert_eq!(out, b"C123456 1700000000 249154 Bhello\0\0");
 ///
-/// // Same window: the window's password again, as the Python SDK does.
+/// // The same window, the same password, at once.
 /// out.clear();
 /// totp.encode_message(&creds, &Message::new("again"), &mut out).unwrap();
 /// assert_eq!(out, b"C123456 1700000000 249154 Bagain\0\0");
+///
+/// // With the reference's metadata record (and its version, to compare).
+/// let metadata = Metadata::new("agnostic", "0.9.1").unwrap();
+/// let mut totp = Totp::with_clock(Box::new(clock)).with_metadata(Some(metadata));
+/// out.clear();
+/// totp.encode_message(&creds, &Message::new("hello"), &mut out).unwrap();
+/// assert_eq!(out, b"C123456 1700000000 249154 M\x01agnostic-0.9.1\0Bhello\0\0");
 /// ```
 pub struct Totp {
     clock: Box<dyn Clock>,
     window: NonZeroU64,
     last_counter: Option<u64>,
+    one_per_window: bool,
+    metadata: Option<Metadata>,
 }
 
 impl Totp {
@@ -157,7 +214,13 @@ impl Totp {
     pub const NAME: &'static str = NAME;
 
     /// The settings [`from_config`](Self::from_config) knows.
-    pub const SETTINGS: &'static [&'static str] = &["time_window"];
+    pub const SETTINGS: &'static [&'static str] = &[
+        "time_window",
+        "one_password_per_window",
+        metadata::SETTINGS[0],
+        metadata::SETTINGS[1],
+        metadata::SETTINGS[2],
+    ];
 
     /// On the system clock, with a 30-second window.
     pub fn new() -> Self {
@@ -170,11 +233,18 @@ impl Totp {
             clock,
             window: DEFAULT_WINDOW,
             last_counter: None,
+            one_per_window: false,
+            metadata: None,
         }
     }
 
     /// On the system clock, from the adapter settings: `time_window` =
-    /// whole seconds, greater than 0 (default 30). Unknown keys are rejected.
+    /// whole seconds, greater than 0 (default 30);
+    /// `one_password_per_window` = `true` | `false` (default, see
+    /// [`with_one_password_per_window`](Self::with_one_password_per_window));
+    /// `metadata` = `true` | `false` (default) with `modem` (default
+    /// `agnostic`) and `metadata_version` (default this SDK's version), see
+    /// [`with_metadata`](Self::with_metadata). Unknown keys are rejected.
     pub fn from_config(config: &AdapterConfig) -> Result<Self, ConfigError> {
         Totp::new().apply_config(config)
     }
@@ -189,6 +259,10 @@ impl Totp {
                 reason: "must be a whole number of seconds greater than 0".to_owned(),
             })?;
         }
+        if let Some(one) = config.parse::<bool>("one_password_per_window")? {
+            self.one_per_window = one;
+        }
+        self.metadata = Metadata::from_config(config)?;
         Ok(self)
     }
 
@@ -203,90 +277,47 @@ impl Totp {
         Ok(self)
     }
 
+    /// Uses each window's password for one payload only (`true`), waiting
+    /// on the clock for the next window when this one's is used; or, the
+    /// default (`false`) and what hologram-python 0.10.3 does, sends every
+    /// payload with the current window's password at once.
+    ///
+    /// The wait is at most [`time_window`](Self::time_window) per sleep,
+    /// three sleeps at most: a clock still in a used window after that (it
+    /// went back, or it does not move) fails the encoding with
+    /// [`AuthError::InvalidSetting`] naming this setting, and the message
+    /// stays with the caller.
+    pub fn with_one_password_per_window(mut self, one: bool) -> Self {
+        self.one_per_window = one;
+        self
+    }
+
+    /// Sends the metadata record `M\x01<modem>-<version>\0` after the
+    /// header (`Some`), as hologram-python 0.10.3 does, or not (`None`, the
+    /// default).
+    pub fn with_metadata(mut self, metadata: Option<Metadata>) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
     /// The time window.
     pub fn time_window(&self) -> Duration {
         Duration::from_secs(self.window.get())
     }
 
+    /// Whether each window's password is used for one payload only.
+    pub fn one_password_per_window(&self) -> bool {
+        self.one_per_window
+    }
+
+    /// The metadata record sent with every message, if any.
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_ref()
+    }
+
     /// The counter (time / window) of the last payload encoded, if any.
     pub fn last_counter(&self) -> Option<u64> {
         self.last_counter
-    }
-
-    /// How long until a payload can be encoded: zero when the current
-    /// window's one-time password is still unused.
-    pub fn ready_in(&self) -> Duration {
-        self.wait_secs(self.clock.now_unix())
-            .map_or(Duration::ZERO, Duration::from_secs)
-    }
-
-    /// How many leading `messages` share the first one's topics (same topics,
-    /// same order): the longest prefix [`encode_messages`](Self::encode_messages)
-    /// can frame under one one-time password. 0 for an empty slice.
-    pub fn batch_len(messages: &[Message]) -> usize {
-        match messages.first() {
-            Some(first) => messages
-                .iter()
-                .take_while(|m| m.topics() == first.topics())
-                .count(),
-            None => 0,
-        }
-    }
-
-    /// Frames several messages in one payload under one one-time password:
-    /// the topics once (`T<topic>\0` each), then `B<data>\0` per message,
-    /// then the final `\0`. The topics belong to the whole payload, so every
-    /// message must have the same topics in the same order as the first
-    /// (see [`batch_len`](Self::batch_len) to split a queue); otherwise, or
-    /// for an empty slice, it returns [`AuthError::Unframeable`].
-    ///
-    /// Takes the current window like [`Authenticator::encode_message`]; see
-    /// [One payload per time window](Totp#one-payload-per-time-window).
-    pub fn encode_messages(
-        &mut self,
-        creds: &Credentials,
-        messages: &[Message],
-        out: &mut Vec<u8>,
-    ) -> Result<(), AuthError> {
-        let Some(first) = messages.first() else {
-            return Err(unframeable("data", "there is no message to send"));
-        };
-        let topics = first.topics();
-        if messages.iter().any(|m| m.topics() != topics) {
-            return Err(unframeable(
-                "topic",
-                "messages framed under one one-time password must all have the same topics",
-            ));
-        }
-        let device_id = creds.device_id();
-        if device_id.is_empty() {
-            return Err(AuthError::missing(CredentialField::DeviceId));
-        }
-        let private_key = creds.private_key();
-        if private_key.is_empty() {
-            return Err(AuthError::missing(CredentialField::PrivateKey));
-        }
-        if topics.iter().any(|t| t.as_bytes().contains(&0)) {
-            return Err(unframeable("topic", NUL_REASON));
-        }
-        if messages.iter().any(|m| m.data().contains('\0')) {
-            return Err(unframeable("data", NUL_REASON));
-        }
-
-        let now = self.clock.now_unix();
-        let counter = now / self.window.get();
-        let otp = hotp(private_key.as_bytes(), counter);
-
-        let start = out.len();
-        write_payload(out, device_id, now, otp, topics, messages);
-        self.last_counter = Some(counter);
-        log::trace!(
-            target: "Auth",
-            "totp: encoded {} message(s) in a {} byte payload",
-            messages.len(),
-            out.len() - start
-        );
-        Ok(())
     }
 
     /// Seconds to wait before `now` reaches a window after the last one used,
@@ -300,6 +331,40 @@ impl Totp {
         let next_start = last.saturating_add(1).saturating_mul(window);
         Some(next_start.saturating_sub(now).max(1))
     }
+
+    /// The time to encode at: now, or (one password per window) the first
+    /// second of a window not used yet, waited for on the clock.
+    fn encoding_time(&self) -> Result<u64, AuthError> {
+        let mut now = self.clock.now_unix();
+        if !self.one_per_window {
+            return Ok(now);
+        }
+        let mut waited = 0u64;
+        for _ in 0..MAX_WINDOW_WAITS {
+            let Some(wait) = self.wait_secs(now) else {
+                return Ok(now);
+            };
+            let wait = wait.min(self.window.get());
+            log::debug!(
+                target: "Auth",
+                "totp: one password per window: waiting {wait} s for the next window"
+            );
+            self.clock.sleep(Duration::from_secs(wait));
+            waited = waited.saturating_add(wait);
+            now = self.clock.now_unix();
+        }
+        if self.wait_secs(now).is_none() {
+            return Ok(now);
+        }
+        Err(AuthError::InvalidSetting {
+            authenticator: NAME,
+            setting: "one_password_per_window",
+            reason: format!(
+                "the clock is still in a time window whose password was used after waiting \
+                 {waited} s (has it gone back?); the message was not sent"
+            ),
+        })
+    }
 }
 
 const NUL_REASON: &str = "it holds a NUL character, which ends a field in the TOTP wire form";
@@ -310,37 +375,6 @@ fn unframeable(field: &'static str, reason: &'static str) -> AuthError {
         field,
         reason,
     }
-}
-
-fn write_payload(
-    out: &mut Vec<u8>,
-    device_id: &str,
-    now: u64,
-    otp: u32,
-    topics: &[Topic],
-    messages: &[Message],
-) {
-    let topics_len: usize = topics.iter().map(|t| t.len() + 2).sum();
-    let data_len: usize = messages.iter().map(|m| m.data().len() + 2).sum();
-    out.reserve(1 + device_id.len() + 1 + 20 + 1 + 6 + 1 + topics_len + data_len + 1);
-    out.push(b'C');
-    out.extend_from_slice(device_id.as_bytes());
-    out.push(b' ');
-    write_decimal(out, now);
-    out.push(b' ');
-    write_decimal(out, u64::from(otp));
-    out.push(b' ');
-    for topic in topics {
-        out.push(b'T');
-        out.extend_from_slice(topic.as_bytes());
-        out.push(0);
-    }
-    for message in messages {
-        out.push(b'B');
-        out.extend_from_slice(message.data().as_bytes());
-        out.push(0);
-    }
-    out.push(0);
 }
 
 /// Appends `n` in decimal, without leading zeros and without allocating.
@@ -370,6 +404,8 @@ impl fmt::Debug for Totp {
         f.debug_struct("Totp")
             .field("time_window", &self.window)
             .field("last_counter", &self.last_counter)
+            .field("one_password_per_window", &self.one_per_window)
+            .field("metadata", &self.metadata)
             .finish_non_exhaustive()
     }
 }
@@ -379,14 +415,79 @@ impl Authenticator for Totp {
         AuthCapabilities::MESSAGES_ONLY.with_time_based(true)
     }
 
-    /// Encodes one message; see [`Totp::encode_messages`].
+    /// Encodes one message in its own payload, with the current window's
+    /// password (see [one password per window, or
+    /// not](Totp#one-password-per-window-or-not)). Fails, appending
+    /// nothing, when the device id or private key is missing or the data or
+    /// a topic holds a NUL.
     fn encode_message(
         &mut self,
         creds: &Credentials,
         msg: &Message,
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
-        self.encode_messages(creds, std::slice::from_ref(msg), out)
+        let device_id = creds.device_id();
+        if device_id.is_empty() {
+            return Err(AuthError::missing(CredentialField::DeviceId));
+        }
+        let private_key = creds.private_key();
+        if private_key.is_empty() {
+            return Err(AuthError::missing(CredentialField::PrivateKey));
+        }
+        if msg.topics().iter().any(|t| t.as_bytes().contains(&0)) {
+            return Err(unframeable("topic", NUL_REASON));
+        }
+        if msg.data().contains('\0') {
+            return Err(unframeable("data", NUL_REASON));
+        }
+
+        let now = self.encoding_time()?;
+        let counter = now / self.window.get();
+        let otp = hotp(private_key.as_bytes(), counter);
+
+        let start = out.len();
+        let topics_len: usize = msg.topics().iter().map(|t| t.len() + 2).sum();
+        let metadata_len = self.metadata.as_ref().map_or(0, |m| m.len() + 2);
+        out.reserve(
+            1 + device_id.len()
+                + 1
+                + 20
+                + 1
+                + 6
+                + 1
+                + metadata_len
+                + topics_len
+                + msg.data().len()
+                + 3,
+        );
+        out.push(b'C');
+        out.extend_from_slice(device_id.as_bytes());
+        out.push(b' ');
+        write_decimal(out, now);
+        out.push(b' ');
+        write_decimal(out, u64::from(otp));
+        out.push(b' ');
+        if let Some(metadata) = &self.metadata {
+            out.push(b'M');
+            metadata.write(out);
+            out.push(0);
+        }
+        for topic in msg.topics() {
+            out.push(b'T');
+            out.extend_from_slice(topic.as_bytes());
+            out.push(0);
+        }
+        out.push(b'B');
+        out.extend_from_slice(msg.data().as_bytes());
+        out.push(0);
+        out.push(0);
+        self.last_counter = Some(counter);
+        log::trace!(
+            target: "Auth",
+            "totp: encoded a {} byte message payload",
+            out.len() - start
+        );
+        Ok(())
     }
 
     /// Always [`AuthError::Unsupported`]: SMS goes with `csrpsk` only.
@@ -437,15 +538,12 @@ mod tests {
     fn wait_until_next_window() {
         let clock = FixedClock::new(59);
         let mut t = Totp::with_clock(Box::new(clock.clone()));
-        assert_eq!(t.ready_in(), Duration::ZERO);
+        assert_eq!(t.wait_secs(59), None);
         t.last_counter = Some(1);
-        assert_eq!(t.ready_in(), Duration::from_secs(1));
-        clock.set(30);
-        assert_eq!(t.ready_in(), Duration::from_secs(30));
+        assert_eq!(t.wait_secs(59), Some(1));
+        assert_eq!(t.wait_secs(30), Some(30));
         // The clock went back a window: wait until after the last one used.
-        clock.set(10);
-        assert_eq!(t.ready_in(), Duration::from_secs(50));
-        clock.set(60);
-        assert_eq!(t.ready_in(), Duration::ZERO);
+        assert_eq!(t.wait_secs(10), Some(50));
+        assert_eq!(t.wait_secs(60), None);
     }
 }

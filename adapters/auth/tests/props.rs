@@ -40,6 +40,10 @@ fn form() -> impl Strategy<Value = CsrpskForm> {
 /// Printable ASCII without space, quote or backslash, as `Credentials` allows.
 const KEY: &str = "[!#-\\[\\]-~]{8}";
 
+/// A metadata modem or version: printable ASCII without space, quote or
+/// backslash.
+const METADATA_PART: &str = "[!#-\\[\\]-~]{1,12}";
+
 fn creds(key: &str) -> Credentials {
     Credentials::new(&key[..4], &key[4..]).expect("valid pair")
 }
@@ -73,11 +77,18 @@ fn expected_topics(topics: &[Topic], list: bool) -> Option<Value> {
 proptest! {
     #[test]
     fn csrpsk_round_trips(
-        key in KEY, data in data(), topics in topics(), form in form(), list in any::<bool>()
+        key in KEY, data in data(), topics in topics(), form in form(), list in any::<bool>(),
+        metadata in prop::option::of((METADATA_PART, METADATA_PART)),
     ) {
         let creds = creds(&key);
         let msg = Message::new(data.clone()).with_topics(topics.clone());
-        let mut auth = Csrpsk::new().with_form(form).with_topic_list(list);
+        let metadata = metadata.map(|(modem, version)| {
+            hologram_auth::Metadata::new(&modem, &version).expect("valid")
+        });
+        let mut auth = Csrpsk::new()
+            .with_form(form)
+            .with_topic_list(list)
+            .with_metadata(metadata.clone());
         let mut out = Vec::new();
         auth.encode_message(&creds, &msg, &mut out).expect("encodes");
         let map = fields(&out)?;
@@ -90,6 +101,9 @@ proptest! {
         let mut want = serde_json::Map::new();
         for (k, v) in auth_fields {
             want.insert(k.to_owned(), Value::String(v.to_owned()));
+        }
+        if let Some(m) = &metadata {
+            want.insert("m".to_owned(), Value::String(m.record()));
         }
         want.insert(d.to_owned(), Value::String(data));
         if let Some(ts) = expected_topics(&topics, list) {
@@ -136,19 +150,23 @@ proptest! {
 
     #[test]
     fn totp_round_trips(
-        data in prop::collection::vec(data().prop_map(|d| d.replace('\0', "")), 1..4),
+        data in data().prop_map(|d| d.replace('\0', "")),
         topics in topics(),
         now in 0u64..4_000_000_000,
         window in 1u64..600,
+        metadata in prop::option::of((METADATA_PART, METADATA_PART)),
     ) {
         let creds = Credentials::totp("89014103211118510720", "310150123456789").expect("valid");
-        let messages: Vec<Message> =
-            data.iter().map(|d| Message::new(d.clone()).with_topics(topics.clone())).collect();
+        let message = Message::new(data.clone()).with_topics(topics.clone());
+        let metadata = metadata.map(|(modem, version)| {
+            hologram_auth::Metadata::new(&modem, &version).expect("valid")
+        });
         let mut totp = Totp::with_clock(Box::new(FixedClock::new(now)))
             .with_time_window(window)
-            .expect("valid");
+            .expect("valid")
+            .with_metadata(metadata.clone());
         let mut out = Vec::new();
-        totp.encode_messages(&creds, &messages, &mut out).expect("encodes");
+        totp.encode_message(&creds, &message, &mut out).expect("encodes");
 
         let otp = hologram_auth::hotp(b"310150123456789", now / window);
         let head = format!("C89014103211118510720 {now} {otp} ");
@@ -158,9 +176,14 @@ proptest! {
         let fields: Vec<&[u8]> = body[..body.len() - 1].split(|&b| b == 0).collect();
         // Every field ends with NUL, so the split leaves one empty tail.
         prop_assert_eq!(fields.last(), Some(&&b""[..]));
-        let mut want: Vec<Vec<u8>> = topics.iter().map(|t| format!("T{t}").into_bytes()).collect();
-        want.extend(data.iter().map(|d| format!("B{d}").into_bytes()));
+        let mut want: Vec<Vec<u8>> = Vec::new();
+        if let Some(m) = &metadata {
+            want.push(format!("M{}", m.record()).into_bytes());
+        }
+        want.extend(topics.iter().map(|t| format!("T{t}").into_bytes()));
+        want.push(format!("B{data}").into_bytes());
         prop_assert_eq!(&fields[..fields.len() - 1], &want[..]);
+        prop_assert_eq!(totp.last_counter(), Some(now / window));
     }
 
     #[test]

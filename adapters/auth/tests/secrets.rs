@@ -23,6 +23,16 @@ impl log::Log for Capture {
 
 static LOGS: Capture = Capture(Mutex::new(Vec::new()));
 
+/// A clock that never moves: `one_password_per_window` gives up on it.
+struct Stuck;
+
+impl hologram_auth::Clock for Stuck {
+    fn now_unix(&self) -> u64 {
+        1_700_000_000
+    }
+    fn sleep(&self, _: std::time::Duration) {}
+}
+
 const CLOUD_KEY: &str = "KeY9";
 const PRIVATE_KEY: &str = "PrIvAtE-KeY-310150";
 
@@ -59,6 +69,12 @@ fn secrets_stay_out_of_debug_errors_and_logs() {
     shown.push(format!("{totp:?} {totp:#?}"));
 
     let mut errors: Vec<AuthError> = Vec::new();
+    let mut stuck = Totp::with_clock(Box::new(Stuck)).with_one_password_per_window(true);
+    stuck
+        .encode_message(&totp_creds, &msg, &mut out)
+        .expect("the window's first");
+    errors.extend(stuck.encode_message(&totp_creds, &msg, &mut out).err());
+    shown.push(format!("{stuck:?}"));
     errors.extend(
         totp.encode_message(&totp_creds, &Message::new("a\0b"), &mut out)
             .err(),
@@ -77,7 +93,7 @@ fn secrets_stay_out_of_debug_errors_and_logs() {
             .err(),
     );
     errors.extend(Totp::new().with_time_window(0).err());
-    assert_eq!(errors.len(), 5);
+    assert_eq!(errors.len(), 6);
     for e in &errors {
         shown.push(format!("{e} {e:?}"));
     }

@@ -1,10 +1,12 @@
 //! Every case of the wire vectors (the conformance kit's copy of
 //! `shared/conformance/wire-vectors.json`): CSRPSK payloads parse to the
-//! expected fields and are never longer than the reference; SMS, HOTP and
-//! TOTP payloads equal the reference bytes.
+//! expected fields and are never longer than the reference (with the
+//! metadata record on, the same object as the reference, `m` included);
+//! SMS, HOTP and TOTP payloads (seed-era and 0.10.3, with its metadata
+//! record) equal the reference bytes.
 
-use hologram_auth::{hotp, Csrpsk, CsrpskForm, FixedClock, Totp};
-use hologram_ports::{AuthError, Authenticator, Credentials, Message, Sms};
+use hologram_auth::{hotp, Csrpsk, CsrpskForm, FixedClock, Metadata, Totp};
+use hologram_ports::{AdapterConfig, AuthError, Authenticator, Credentials, Message, Sms};
 use serde_json::{Map, Value};
 
 /// The reference vectors as the conformance kit ships them.
@@ -164,10 +166,10 @@ fn csrpsk_legacy_vectors() {
         let msg = Message::with_topic_strs(text(case, "data"), &topics(case)).expect("valid");
         let seed = Csrpsk::new().with_form(CsrpskForm::Seed);
 
-        let out = encode(seed.with_topic_list(true), &creds, &msg);
+        let out = encode(seed.clone().with_topic_list(true), &creds, &msg);
         assert_eq!(parse_frame(&out), expected(case), "{case}");
         for list in [false, true] {
-            let out = encode(seed.with_topic_list(list), &creds, &msg);
+            let out = encode(seed.clone().with_topic_list(list), &creds, &msg);
             assert_eq!(normalized(parse_frame(&out)), expected(case));
             if let Some(reference) = case["seed_era_payload"].as_str() {
                 assert!(out.len() <= reference.len());
@@ -212,22 +214,26 @@ fn hotp_rfc4226_vectors() {
     }
 }
 
+/// The two-message legacy case shows the framing only (the reference sends
+/// one message per payload): each of its messages goes in a payload of its
+/// own, the legacy payload with the other `B` field taken out.
 #[test]
 fn totp_legacy_vectors() {
     let v = vectors();
+    let mut framing_only = 0;
     for case in cases(&v, "totp_legacy") {
         let now = case["timestamp"].as_u64().expect("timestamp");
         let window = case["time_window"].as_u64().expect("window");
         let creds = Credentials::totp(text(case, "device_id"), text(case, "private_key"))
             .expect("valid credentials");
         let topics = topics(case);
-        let messages: Vec<Message> = case["messages"]
+        let data: Vec<&str> = case["messages"]
             .as_array()
             .expect("messages")
             .iter()
-            .map(|m| Message::with_topic_strs(m.as_str().expect("text"), &topics).expect("ok"))
+            .map(|m| m.as_str().expect("text"))
             .collect();
-        let reference = text(case, "payload").as_bytes();
+        let reference = text(case, "payload");
 
         let counter = case["sequence_number"].as_u64().expect("counter");
         assert_eq!(now / window, counter);
@@ -237,20 +243,108 @@ fn totp_legacy_vectors() {
         let mut totp = Totp::with_clock(Box::new(FixedClock::new(now)))
             .with_time_window(window)
             .expect("valid window");
-        let mut out = Vec::new();
-        totp.encode_messages(&creds, &messages, &mut out)
-            .expect("encodes");
-        assert_eq!(out, reference, "{}", String::from_utf8_lossy(&out));
-        assert_eq!(totp.last_counter(), Some(counter));
-
-        if let [one] = messages.as_slice() {
-            let mut totp = Totp::with_clock(Box::new(FixedClock::new(now)))
-                .with_time_window(window)
-                .expect("valid window");
-            out.clear();
-            totp.encode_message(&creds, one, &mut out).expect("encodes");
-            assert_eq!(out, reference);
+        if data.len() > 1 {
+            framing_only += 1;
         }
+        for (i, one) in data.iter().enumerate() {
+            let mut expected = reference.to_owned();
+            for (j, other) in data.iter().enumerate() {
+                if j != i {
+                    expected = expected.replacen(&format!("B{other}\0"), "", 1);
+                }
+            }
+            let msg = Message::with_topic_strs(*one, &topics).expect("valid");
+            let mut out = Vec::new();
+            totp.encode_message(&creds, &msg, &mut out)
+                .expect("encodes");
+            assert_eq!(
+                out,
+                expected.as_bytes(),
+                "{}",
+                String::from_utf8_lossy(&out)
+            );
+            assert_eq!(totp.last_counter(), Some(counter));
+        }
+    }
+    assert_eq!(framing_only, 1, "the one framing-only case");
+}
+
+/// Exactly what hologram-python 0.10.3's own TOTP class builds, metadata
+/// record included, given the reference's version.
+#[test]
+fn totp_0_10_3_vectors() {
+    let v = vectors();
+    let metadata = Metadata::new("agnostic", "0.9.1").expect("valid");
+    for case in cases(&v, "totp_0_10_3") {
+        let now = case["timestamp"].as_u64().expect("timestamp");
+        let creds = Credentials::totp(text(case, "device_id"), text(case, "private_key"))
+            .expect("valid credentials");
+        let msg = Message::with_topic_strs(text(case, "message"), &topics(case)).expect("valid");
+        let reference = text(case, "payload").as_bytes();
+
+        // Through the registered factory and its settings, as a user sets it.
+        let config = AdapterConfig::new()
+            .with("metadata", "true")
+            .with("metadata_version", "0.9.1");
+        let totp = Totp::with_clock(Box::new(FixedClock::new(now)))
+            .apply_config(&config)
+            .expect("valid settings");
+        assert_eq!(totp.metadata(), Some(&metadata));
+        let out = encode(totp, &creds, &msg);
+        assert_eq!(out, reference, "{}", String::from_utf8_lossy(&out));
+
+        // Without the record: the reference minus its `M` field.
+        let plain = encode(
+            Totp::with_clock(Box::new(FixedClock::new(now))),
+            &creds,
+            &msg,
+        );
+        let record = b" M\x01agnostic-0.9.1\0";
+        let at = reference
+            .windows(record.len())
+            .position(|w| w == record)
+            .expect("the reference has the record after the header");
+        let mut without = reference[..at + 1].to_vec();
+        without.extend_from_slice(&reference[at + record.len()..]);
+        assert_eq!(plain, without);
+    }
+}
+
+/// The CSRPSK vectors' `python_payload` carry the metadata field the
+/// reference writes when `CustomCloud` passes no version
+/// (`"\u0001agnostic-None"`): with the same record, the payload parses to
+/// the reference's object, `m` included, and holds its `m` value byte for
+/// byte.
+#[test]
+fn csrpsk_metadata_matches_the_reference() {
+    let v = vectors();
+    let metadata = Metadata::new("agnostic", "None").expect("valid");
+    for case in cases(&v, "csrpsk_devicekey") {
+        let creds = Credentials::with_devicekey(text(case, "devicekey")).expect("valid key");
+        let msg = Message::with_topic_strs(text(case, "data"), &topics(case)).expect("valid");
+        let python = text(case, "python_payload");
+        let out = encode(
+            Csrpsk::new().with_metadata(Some(metadata.clone())),
+            &creds,
+            &msg,
+        );
+        assert_eq!(parse_frame(&out), parse_frame_loose(python.as_bytes()));
+        let value = br#""\u0001agnostic-None""#;
+        for payload in [&out[..], python.as_bytes()] {
+            assert!(
+                payload.windows(value.len()).any(|w| w == value),
+                "{}",
+                String::from_utf8_lossy(payload)
+            );
+        }
+        assert!(
+            out.len() <= python.len(),
+            "{} > {}",
+            out.len(),
+            python.len()
+        );
+        // Where the reference puts it: right after the key.
+        assert!(out.starts_with(format!(r#"{{"k":"{}","m":"#, text(case, "devicekey")).as_bytes()));
     }
 }
 
