@@ -470,11 +470,10 @@ impl AtChannel {
     fn idle_piece(&mut self, piece: Piece) {
         match piece {
             Piece::Line(line) => {
-                if line.starts_with('+') || line.starts_with('^') || line == "RING" {
-                    if classify(&line).is_none() {
-                        self.urc(line);
-                        return;
-                    }
+                let named = line.starts_with('+') || line.starts_with('^') || line == "RING";
+                if named && classify(&line).is_none() {
+                    self.urc(line);
+                    return;
                 }
                 self.stats.stray_lines += 1;
                 log::debug!(target: "Cellular", "ignored a line outside any command ({} bytes)", line.len());
