@@ -180,7 +180,9 @@ impl From<CellularError> for NetworkError {
                 operation: "cellular registration",
                 seconds: after.as_secs(),
             },
-            CellularError::Unsupported { what, .. } => NetworkError::Unsupported { operation: what },
+            CellularError::Unsupported { what, .. } => {
+                NetworkError::Unsupported { operation: what }
+            }
             CellularError::InvalidSetting { setting, reason } => {
                 NetworkError::InvalidSetting { setting, reason }
             }

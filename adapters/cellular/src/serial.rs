@@ -116,7 +116,11 @@ pub fn holders(proc_root: &Path, device: &Path) -> Vec<Holder> {
     };
     // Bounded: a process table has at most a few hundred thousand entries.
     for entry in entries.flatten().take(1 << 20) {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         if pid == me {

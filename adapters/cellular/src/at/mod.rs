@@ -421,7 +421,12 @@ impl AtChannel {
                 self.pieces.extend(out);
                 Ok(n)
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
                 Ok(0)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
@@ -517,13 +522,19 @@ fn validate(command: &str, shown: &str) -> Result<(), AtError> {
         command: shown.to_owned(),
         reason,
     };
-    if !command.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("AT")) {
+    if !command
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case("AT"))
+    {
         return Err(invalid("it must start with AT"));
     }
     if command.len() > MAX_COMMAND {
         return Err(invalid("it is longer than 2048 bytes"));
     }
-    if command.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0x1a || b == 0x1b) {
+    if command
+        .bytes()
+        .any(|b| b == b'\r' || b == b'\n' || b == 0x1a || b == 0x1b)
+    {
         return Err(invalid("it contains a line end or a control character"));
     }
     Ok(())

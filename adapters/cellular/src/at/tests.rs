@@ -99,8 +99,14 @@ fn errors_are_typed() {
     assert_eq!(e.cme_code(), Some(10));
     assert!(e.to_string().contains("SIM not inserted"), "{e}");
     assert!(matches!(at.command("AT+X", T), Err(AtError::Error { .. })));
-    assert!(matches!(at.command("AT+CMGS=1", T), Err(AtError::Cms { .. })));
-    assert!(matches!(at.command("ATD*99#", T), Err(AtError::Other { .. })));
+    assert!(matches!(
+        at.command("AT+CMGS=1", T),
+        Err(AtError::Cms { .. })
+    ));
+    assert!(matches!(
+        at.command("ATD*99#", T),
+        Err(AtError::Other { .. })
+    ));
     assert_eq!(at.consecutive_failures(), 0);
 }
 
@@ -158,10 +164,7 @@ fn a_megabyte_line_is_cut_and_the_answer_still_arrives() {
 #[test]
 fn invalid_commands_are_refused_and_pins_masked() {
     let (mut at, written) = channel(&[]);
-    assert!(matches!(
-        at.command("CSQ", T),
-        Err(AtError::Invalid { .. })
-    ));
+    assert!(matches!(at.command("CSQ", T), Err(AtError::Invalid { .. })));
     let e = at.command("AT+CPIN=\"1234\"\r", T).unwrap_err();
     assert!(!e.to_string().contains("1234"), "{e}");
     assert!(written.lock().unwrap().is_empty());

@@ -119,7 +119,11 @@ impl Modem {
     }
 
     pub(crate) fn registered(&self) -> bool {
-        let reg = if self.model().lte() { Reg::Eps } else { Reg::Gprs };
+        let reg = if self.model().lte() {
+            Reg::Eps
+        } else {
+            Reg::Gprs
+        };
         matches!(self.stat(reg), 1 | 5)
     }
 
@@ -308,7 +312,11 @@ impl Modem {
                 }
             }
             ("+COPS", Kind::Read) => {
-                let reg = if self.model().lte() { Reg::Eps } else { Reg::Gprs };
+                let reg = if self.model().lte() {
+                    Reg::Eps
+                } else {
+                    Reg::Gprs
+                };
                 if matches!(self.stat(reg), 1 | 5) {
                     Answer::ok(vec![format!(
                         "+COPS: 0,0,{},{}",
@@ -333,12 +341,8 @@ impl Modem {
                 let fun = a.first().and_then(|f| f.parse::<u8>().ok());
                 let rst = a.get(1).is_some_and(|r| r == "1");
                 match (fun, family) {
-                    (Some(16), Family::Ublox) if self.model() == SimModel::SaraU201 => {
-                        self.reset()
-                    }
-                    (Some(15), Family::Ublox) if self.model() == SimModel::SaraR410 => {
-                        self.reset()
-                    }
+                    (Some(16), Family::Ublox) if self.model() == SimModel::SaraU201 => self.reset(),
+                    (Some(15), Family::Ublox) if self.model() == SimModel::SaraR410 => self.reset(),
                     (Some(1), _) if rst => self.reset(),
                     (Some(f @ (0 | 1 | 4)), _) => {
                         self.cfun = f;
@@ -382,7 +386,11 @@ impl Modem {
             )]),
             ("+CGPADDR", _) => Answer::ok(vec![format!(
                 "+CGPADDR: 1,{}",
-                q(if self.pdp_active { "10.170.12.34" } else { "0.0.0.0" })
+                q(if self.pdp_active {
+                    "10.170.12.34"
+                } else {
+                    "0.0.0.0"
+                })
             )]),
             // u-blox packet-switched data (SARA-U2: +UPSD/+UPSDA/+UPSND).
             ("+UPSD", Kind::Set) if family == Family::Ublox => {
@@ -417,7 +425,11 @@ impl Modem {
                     )]),
                     Some("0") => Answer::ok(vec![format!(
                         "+UPSND: 0,0,{}",
-                        q(if self.pdp_active { "10.170.12.34" } else { "0.0.0.0" })
+                        q(if self.pdp_active {
+                            "10.170.12.34"
+                        } else {
+                            "0.0.0.0"
+                        })
                     )]),
                     _ => self.cme(4, "operation not supported"),
                 }
@@ -451,9 +463,10 @@ impl Modem {
                 Answer::ok(Vec::new())
             }
             // Settings the reference SDK makes at start-up; accepted.
-            ("+CTZU" | "+CTZR" | "+CMGF" | "+CNMI" | "+CSCS" | "+QCFG" | "+URAT" | "+UMNOPROF", Kind::Set) => {
-                Answer::ok(Vec::new())
-            }
+            (
+                "+CTZU" | "+CTZR" | "+CMGF" | "+CNMI" | "+CSCS" | "+QCFG" | "+URAT" | "+UMNOPROF",
+                Kind::Set,
+            ) => Answer::ok(Vec::new()),
             ("+CPMS", Kind::Set) => match self.no_sim() {
                 Some(a) => a,
                 None => Answer::ok(vec!["+CPMS: 0,40,0,40,0,40".into()]),

@@ -401,7 +401,10 @@ fn command(pty: &Pty, controller: &ModemController, dice: &mut Dice, cmd: &str) 
     let mut lines = answer.lines;
     if dice.one_in(faults.urc_mid_answer_one_in) {
         let at = dice.below(lines.len() as u64) as usize;
-        lines.insert(at.min(lines.len().saturating_sub(1)), "+CMTI: \"ME\",1".into());
+        lines.insert(
+            at.min(lines.len().saturating_sub(1)),
+            "+CMTI: \"ME\",1".into(),
+        );
     }
     for l in &lines {
         push_line(&mut out, l);
