@@ -179,6 +179,24 @@ mod tests {
     }
 
     #[test]
+    fn permission_denied_names_the_dialout_group() {
+        let e = open_error(
+            PathBuf::from("/dev/ttyACM0"),
+            serialport::Error::new(
+                serialport::ErrorKind::Io(io::ErrorKind::PermissionDenied),
+                "Permission denied",
+            ),
+        );
+        assert!(matches!(e, CellularError::PermissionDenied { .. }));
+        assert!(e.to_string().contains("dialout"), "{e}");
+        let e = open_error(
+            PathBuf::from("/dev/ttyACM0"),
+            serialport::Error::new(serialport::ErrorKind::NoDevice, "busy"),
+        );
+        assert!(matches!(e, CellularError::Busy { .. }), "{e}");
+    }
+
+    #[test]
     fn a_missing_device_is_named() {
         let e = SerialPort::open(Path::new("/dev/ttyNOPE9"), 115_200).unwrap_err();
         assert!(matches!(e, CellularError::NoDevice { .. }), "{e}");

@@ -286,3 +286,59 @@ fn slow_answers() {
     assert_eq!(m.iccid().unwrap(), "89014103211118510720");
     assert_eq!(m.imsi().unwrap(), "310410111851072");
 }
+
+/// Detection over a fake sysfs tree whose tty nodes lead to the simulator:
+/// the first port does not exist, the second answers.
+#[test]
+fn detection_probes_the_ports_of_a_known_modem() {
+    let sim = ModemSim::start(ModemSimConfig::new(SimModel::Bg96)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sysfs = dir.path().join("sys");
+    let dev = dir.path().join("dev");
+    let usb = sysfs.join("1-1.3");
+    std::fs::create_dir_all(usb.join("1-1.3:1.1/ttyUSB1")).unwrap();
+    std::fs::create_dir_all(usb.join("1-1.3:1.2/ttyUSB2")).unwrap();
+    std::fs::write(usb.join("idVendor"), "2c7c\n").unwrap();
+    std::fs::write(usb.join("idProduct"), "0296\n").unwrap();
+    std::fs::create_dir_all(&dev).unwrap();
+    std::os::unix::fs::symlink(sim.path(), dev.join("ttyUSB2")).unwrap();
+    let options = ModemOptions {
+        sysfs,
+        dev: dev.clone(),
+        ..ModemOptions::default()
+    };
+    let mut m = Modem::open(&options, Arc::new(NullEventSink)).unwrap();
+    assert_eq!(m.model(), Model::Bg96);
+    assert_eq!(m.device(), dev.join("ttyUSB2"));
+    assert_eq!(m.iccid().unwrap(), "89014103211118510720");
+}
+
+/// A port another process holds: the error names it and says what to do.
+#[test]
+fn a_port_held_by_another_process_names_it() {
+    let sim = ModemSim::start(ModemSimConfig::new(SimModel::SaraU201)).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(sim.path())
+        .unwrap();
+    let mut holder = std::process::Command::new("sleep")
+        .arg("30")
+        .stdin(held)
+        .spawn()
+        .expect("sleep runs");
+    let e = Modem::open(
+        &options(sim.path().to_path_buf(), Duration::from_secs(2)),
+        Arc::new(NullEventSink),
+    )
+    .unwrap_err();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let text = e.to_string();
+    assert!(matches!(e, CellularError::Busy { .. }), "{text}");
+    assert!(
+        text.contains(&format!("sleep (pid {})", holder.id())),
+        "{text}"
+    );
+    assert!(text.contains("ModemManager"), "{text}");
+}
