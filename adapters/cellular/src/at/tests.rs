@@ -274,3 +274,37 @@ proptest! {
         prop_assert_eq!(at.consecutive_failures(), 0);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Noise lines (arbitrary bytes that do not form a line end or a final
+    /// result) before, inside and after an answer: the final result still
+    /// ends the command, and the answer's own line is still there.
+    #[test]
+    fn noise_never_hides_the_final(
+        noise in prop::collection::vec(prop::collection::vec(any::<u8>().prop_filter("no line end", |b| *b != b'\r' && *b != b'\n'), 1..200), 0..6),
+        at_line in 0usize..3,
+    ) {
+        let mut lines: Vec<Vec<u8>> = vec![b"+CSQ: 7,99".to_vec()];
+        for (i, n) in noise.iter().enumerate() {
+            let text = String::from_utf8_lossy(n);
+            let t = text.trim_matches(|c: char| c == ' ' || c == '\0');
+            if classify(t).is_some() {
+                continue;
+            }
+            lines.insert((i + at_line).min(lines.len()), n.clone());
+        }
+        let mut bytes = Vec::new();
+        for l in &lines {
+            bytes.extend_from_slice(b"\r\n");
+            bytes.extend_from_slice(l);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"\r\nOK\r\n");
+        let (mut at, _) = channel(&[&bytes]);
+        let r = at.command("AT+CSQ", Duration::from_secs(5)).unwrap();
+        prop_assert_eq!(r.value("+CSQ"), Some("7,99"));
+        prop_assert_eq!(at.consecutive_failures(), 0);
+    }
+}

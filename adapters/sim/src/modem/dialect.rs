@@ -7,7 +7,7 @@ use super::{ModemSimConfig, SimLocation};
 
 /// Which registration command a query is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reg {
+pub(super) enum Reg {
     /// `+CREG`: circuit-switched.
     Cs,
     /// `+CGREG`: GPRS/UMTS packet.
@@ -31,9 +31,9 @@ impl Reg {
 pub(crate) struct Modem {
     pub(crate) config: ModemSimConfig,
     pub(crate) echo: bool,
-    cmee: u8,
-    cfun: u8,
-    urc_mode: [u8; 3],
+    pub(super) cmee: u8,
+    pub(super) cfun: u8,
+    pub(super) urc_mode: [u8; 3],
     pub(crate) apn: String,
     pub(crate) pdp_active: bool,
     /// Registration lost by the fault plan (or the controller).
@@ -49,7 +49,7 @@ pub(crate) struct Answer {
 }
 
 impl Answer {
-    fn ok(lines: Vec<String>) -> Self {
+    pub(super) fn ok(lines: Vec<String>) -> Self {
         let mut lines = lines;
         lines.push("OK".into());
         Answer {
@@ -57,7 +57,7 @@ impl Answer {
             urcs_after: Vec::new(),
         }
     }
-    fn fin(line: String) -> Self {
+    pub(super) fn fin(line: String) -> Self {
         Answer {
             lines: vec![line],
             urcs_after: Vec::new(),
@@ -65,12 +65,12 @@ impl Answer {
     }
 }
 
-fn q(s: &str) -> String {
+pub(super) fn q(s: &str) -> String {
     format!("\"{s}\"")
 }
 
 /// The quoted arguments of a set command, unquoted.
-fn args(rest: &str) -> Vec<String> {
+pub(super) fn args(rest: &str) -> Vec<String> {
     rest.split(',')
         .map(|a| a.trim().trim_matches('"').to_owned())
         .collect()
@@ -91,7 +91,7 @@ impl Modem {
         }
     }
 
-    fn model(&self) -> SimModel {
+    pub(super) fn model(&self) -> SimModel {
         self.config.model
     }
 
@@ -143,7 +143,7 @@ impl Modem {
     }
 
     /// An error answer as `AT+CMEE` asks.
-    fn cme(&self, code: u16, words: &str) -> Answer {
+    pub(super) fn cme(&self, code: u16, words: &str) -> Answer {
         Answer::fin(match self.cmee {
             0 => "ERROR".into(),
             1 => format!("+CME ERROR: {code}"),
@@ -190,7 +190,7 @@ impl Modem {
         Answer::ok(vec![line])
     }
 
-    fn activate(&mut self) -> Answer {
+    pub(super) fn activate(&mut self) -> Answer {
         if let Some(a) = self.no_sim() {
             return a;
         }
@@ -201,7 +201,7 @@ impl Modem {
         Answer::ok(Vec::new())
     }
 
-    fn location(&self, loc: &SimLocation) -> String {
+    pub(super) fn location(&self, loc: &SimLocation) -> String {
         format!(
             "+UULOC: {},{},{},{},{},{}",
             loc.date, loc.time, loc.latitude, loc.longitude, loc.altitude, loc.uncertainty
@@ -219,6 +219,9 @@ impl Modem {
         let family = self.model().family();
         let (name, kind, rest) = split(body);
         let raw_rest = raw.get(raw.len() - rest.len()..).unwrap_or(rest);
+        if let Some(a) = self.vendor(name, kind, rest, raw_rest) {
+            return a;
+        }
         let card = self.config.card.clone();
         match (name, kind) {
             ("", Kind::Exec) | ("Z", _) | ("&F", _) | ("V1", _) | ("Q0", _) => {
@@ -328,13 +331,6 @@ impl Modem {
                 }
             }
             ("+COPS", Kind::Set) => Answer::ok(Vec::new()),
-            ("+UDOPN", Kind::Set) if family == Family::Ublox => {
-                if !self.registered() {
-                    return self.cme(30, "no network service");
-                }
-                let t = rest.trim();
-                Answer::ok(vec![format!("+UDOPN: {t},{}", q(&self.config.operator))])
-            }
             ("+CFUN", Kind::Read) => Answer::ok(vec![format!("+CFUN: {}", self.cfun)]),
             ("+CFUN", Kind::Set) => {
                 let a = args(rest);
@@ -392,76 +388,6 @@ impl Modem {
                     "0.0.0.0"
                 })
             )]),
-            // u-blox packet-switched data (SARA-U2: +UPSD/+UPSDA/+UPSND).
-            ("+UPSD", Kind::Set) if family == Family::Ublox => {
-                let a = args(raw_rest);
-                if a.get(1).map(String::as_str) == Some("1") {
-                    self.apn = a.get(2).cloned().unwrap_or_default();
-                }
-                Answer::ok(Vec::new())
-            }
-            ("+UPSDA", Kind::Set) if self.model() == SimModel::SaraU201 => {
-                match args(rest).get(1).map(String::as_str) {
-                    Some("3") => {
-                        let mut a = self.activate();
-                        if self.pdp_active {
-                            a.urcs_after.push("+UUPSDA: 0,\"10.170.12.34\"".into());
-                        }
-                        a
-                    }
-                    Some("4") => {
-                        self.pdp_active = false;
-                        Answer::ok(Vec::new())
-                    }
-                    _ => Answer::ok(Vec::new()),
-                }
-            }
-            ("+UPSND", Kind::Set) if family == Family::Ublox => {
-                let a = args(rest);
-                match a.get(1).map(String::as_str) {
-                    Some("8") => Answer::ok(vec![format!(
-                        "+UPSND: 0,8,{}",
-                        u8::from(self.pdp_active && self.registered())
-                    )]),
-                    Some("0") => Answer::ok(vec![format!(
-                        "+UPSND: 0,0,{}",
-                        q(if self.pdp_active {
-                            "10.170.12.34"
-                        } else {
-                            "0.0.0.0"
-                        })
-                    )]),
-                    _ => self.cme(4, "operation not supported"),
-                }
-            }
-            ("+UUSBCONF", Kind::Read) if self.model() == SimModel::SaraU201 => {
-                Answer::ok(vec!["+UUSBCONF: 0,\"\",,\"0x1102\"".into()])
-            }
-            ("+UDCONF", Kind::Set) if family == Family::Ublox => Answer::ok(Vec::new()),
-            ("+ULOC", Kind::Set) if self.model() == SimModel::SaraU201 => {
-                // Cell Locate answers OK at once and the fix later, as a URC.
-                let mut a = Answer::ok(Vec::new());
-                a.urcs_after.push(self.location(&self.config.location));
-                a
-            }
-            // Quectel TCP/IP context (+QICSGP/+QIACT/+QIDEACT).
-            ("+QICSGP", Kind::Set) if family == Family::Quectel => {
-                let a = args(raw_rest);
-                self.apn = a.get(2).cloned().unwrap_or_default();
-                Answer::ok(Vec::new())
-            }
-            ("+QIACT", Kind::Set) if family == Family::Quectel => self.activate(),
-            ("+QIACT", Kind::Read) if family == Family::Quectel => {
-                if self.pdp_active && self.registered() {
-                    Answer::ok(vec!["+QIACT: 1,1,1,\"10.170.12.34\"".into()])
-                } else {
-                    Answer::ok(Vec::new())
-                }
-            }
-            ("+QIDEACT", Kind::Set) if family == Family::Quectel => {
-                self.pdp_active = false;
-                Answer::ok(Vec::new())
-            }
             // Settings the reference SDK makes at start-up; accepted.
             (
                 "+CTZU" | "+CTZR" | "+CMGF" | "+CNMI" | "+CSCS" | "+QCFG" | "+URAT" | "+UMNOPROF",
@@ -477,7 +403,7 @@ impl Modem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Exec,
     Read,
     Test,

@@ -30,6 +30,7 @@ mod dialect;
 mod faults;
 mod model;
 mod pty;
+mod vendor;
 
 use std::fmt;
 use std::io;
