@@ -147,6 +147,7 @@ impl Modem {
         for cmd in driver.init_commands() {
             best_effort(&mut at, cmd, t.command).map_err(not_answering)?;
         }
+        driver.check_quirks(&mut at, &t).map_err(not_answering)?;
         let sink = events.clone();
         at.on_urc("+CMTI", move |_| sink.emit(&Event::custom("sms.received")));
         let sink = events.clone();

@@ -161,6 +161,27 @@ fn not_registered_and_registration_lost() {
     assert!(m.registration().unwrap().status.is_registered());
 }
 
+/// Registration lost for a window of commands (the fault plan), with
+/// the registration URCs the modem sends each way.
+#[test]
+fn registration_lost_for_a_while() {
+    let faults = ModemFaults::new(3).with_registration_lost(15, 4);
+    let (sim, mut m) = open(ModemSimConfig::new(SimModel::SaraU201).with_faults(faults));
+    let mut states = Vec::new();
+    while sim.controller().commands() < 30 {
+        states.push(
+            m.signal()
+                .map(|_| ())
+                .and_then(|()| m.registration())
+                .unwrap()
+                .status,
+        );
+    }
+    assert!(states.contains(&RegStatus::Searching), "{states:?}");
+    assert_eq!(states.last(), Some(&RegStatus::Roaming), "{states:?}");
+    assert!(m.stats().urcs >= 2, "{:?}", m.stats());
+}
+
 /// Garbage lines, URCs inside answers and 1 MB lines, seeded: every answer
 /// still right, every cut line counted.
 #[test]

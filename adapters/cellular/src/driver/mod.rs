@@ -72,6 +72,12 @@ pub trait ModemDriver: Send + Sync + fmt::Debug {
         v
     }
 
+    /// Checks the model's known pitfalls after initialisation and warns
+    /// (never changes the modem's configuration behind the user's back).
+    fn check_quirks(&self, _at: &mut AtChannel, _t: &Timeouts) -> Result<(), AtError> {
+        Ok(())
+    }
+
     /// Which registration queries tell this model's state, best first.
     fn registration_queries(&self) -> &'static [&'static str] {
         &["+CEREG", "+CGREG", "+CREG"]

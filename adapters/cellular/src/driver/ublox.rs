@@ -1,7 +1,7 @@
 //! u-blox SARA-U201 (Nova 3G) and SARA-R410M (Nova LTE-M).
 
 use super::{bare, parse_error, ModemDriver, SocketDialect, Timeouts};
-use crate::at::AtChannel;
+use crate::at::{AtChannel, AtError};
 use crate::error::CellularError;
 use crate::model::Model;
 use crate::query::{self, Location};
@@ -27,6 +27,31 @@ impl ModemDriver for Ublox {
             &["+CGREG", "+CREG"]
         } else {
             &["+CEREG"]
+        }
+    }
+
+    /// The SARA-U201's USB profile: in mode 2 (ECM: one network interface,
+    /// fewer serial ports) the reference SDK switches it back to mode 0
+    /// (several ACM ports) and restarts it; here it is only reported, with
+    /// the commands to do it.
+    fn check_quirks(&self, at: &mut AtChannel, t: &Timeouts) -> Result<(), AtError> {
+        if !self.u201() {
+            return Ok(());
+        }
+        match at.command("AT+UUSBCONF?", t.command) {
+            Ok(r) => {
+                let mode = r.value("+UUSBCONF").map(query::fields);
+                if mode.as_ref().and_then(|f| f.first()).map(String::as_str) == Some("2") {
+                    log::warn!(
+                        target: "Cellular",
+                        "the SARA-U201 is in USB mode 2 (ECM); the SDK expects mode 0: \
+                         hologram modem command 'AT+UUSBCONF=0', then hologram modem reset"
+                    );
+                }
+                Ok(())
+            }
+            Err(e) if e.is_channel_failure() => Err(e),
+            Err(_) => Ok(()),
         }
     }
 
