@@ -112,3 +112,41 @@ fn a_modem_that_does_not_answer_exits_3() {
     let r = expect(&["modem", "signal", "--device", &sim.1], 3);
     assert!(r.stderr.contains("does not answer"), "{r:?}");
 }
+
+/// `send` over the `cellular` network on the simulated modem: connect
+/// brings the modem's data context up before the message goes.
+#[test]
+fn send_with_the_cellular_network_on_the_simulated_modem() {
+    for model in ["sara-u201", "bg96"] {
+        let option = format!("simulate={model}");
+        let r = expect(
+            &[
+                "send",
+                "--simulate",
+                "--network",
+                "cellular",
+                "--network-option",
+                &option,
+                "hello",
+                "-t",
+                "cell",
+            ],
+            0,
+        );
+        assert!(r.stdout.contains("data=\"hello\""), "{r:?}");
+    }
+    // Without a modem and without simulate: exit 3, saying where it looked.
+    let r = expect(
+        &[
+            "send",
+            "--simulate",
+            "--network",
+            "cellular",
+            "--network-option",
+            "device=/dev/ttyNOPE3",
+            "x",
+        ],
+        3,
+    );
+    assert!(r.stderr.contains("/dev/ttyNOPE3"), "{r:?}");
+}
