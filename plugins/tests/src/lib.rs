@@ -9,7 +9,7 @@
 //! ```no_run
 //! use hologram_plugin_tests::{plugin_dir, Fixture};
 //!
-//! let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+//! let dir = plugin_dir(&[Fixture::Template, Fixture::Ethernet]);
 //! let report = hologram_plugin_loader::scan_dir(dir.path());
 //! assert_eq!(report.loaded.len(), 2);
 //! ```
