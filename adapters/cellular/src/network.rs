@@ -225,19 +225,11 @@ impl Cellular {
         f: impl FnOnce(&mut Modem) -> Result<R, CellularError>,
     ) -> Result<R, CellularError> {
         let mut state = self.state();
-        if state.modem.as_ref().is_some_and(Modem::port_failed) {
-            state.modem = None;
-        }
-        if state.modem.is_none() {
-            state.modem = Some(Modem::open(&self.options, self.events.clone())?);
-        }
-        match state.modem.as_mut() {
-            Some(m) => f(m),
-            None => Err(CellularError::NoModem {
-                looked: "nowhere".into(),
-                found: "nothing".into(),
-            }),
-        }
+        let modem = match state.modem.take().filter(|m| !m.port_failed()) {
+            Some(m) => m,
+            None => Modem::open(&self.options, self.events.clone())?,
+        };
+        f(state.modem.insert(modem))
     }
 
     /// `+CSQ`.
