@@ -135,7 +135,34 @@ fn send_with_the_cellular_network_on_the_simulated_modem() {
         );
         assert!(r.stdout.contains("data=\"hello\""), "{r:?}");
     }
-    // Without a modem and without simulate: exit 3, saying where it looked.
+    // --simulate alone runs the modem simulator for the cellular network.
+    let r = expect(
+        &[
+            "send",
+            "--simulate",
+            "--network",
+            "cellular",
+            "plain",
+            "-t",
+            "cell",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("data=\"plain\""), "{r:?}");
+    let r = expect(
+        &[
+            "send",
+            "--simulate",
+            "--network",
+            "cellular",
+            "--network-option",
+            "modem=ec25",
+            "q",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("data=\"q\""), "{r:?}");
+    // A port given: no simulator, and this one does not exist: exit 3.
     let r = expect(
         &[
             "send",
