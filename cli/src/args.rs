@@ -134,6 +134,12 @@ pub enum Command {
     /// List or inspect adapters and plugins.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Query and control a cellular modem (the Python `hologram modem`).
+    #[command(subcommand)]
+    Modem(crate::modem::ModemCommand),
+    /// Run a simulated cellular modem on a pseudo-terminal until stopped; prints its path.
+    #[command(name = "modem-sim")]
+    ModemSim(crate::modem_sim::ModemSimArgs),
     /// Print the SDK version (the Python getSDKVersion()).
     Version,
 }

@@ -9,6 +9,8 @@ mod args;
 mod cloud_sim;
 mod config;
 mod exit;
+mod modem;
+mod modem_sim;
 mod output;
 mod plugins;
 mod send;
@@ -61,6 +63,8 @@ fn run(cli: &Cli) -> Result<Status, CliError> {
         Command::Plugins(PluginsCommand::List(a)) => {
             plugins::list(a, &Printer::new(a.json, cli.quiet))
         }
+        Command::Modem(c) => modem::run(c),
+        Command::ModemSim(a) => modem_sim::run(a),
         Command::Version => {
             Printer::new(false, cli.quiet).line(hologram::Hologram::sdk_version());
             Ok(Status::Success)

@@ -315,6 +315,17 @@ pub fn open(
     if let Some(ssid) = ssid {
         network_config.set("ssid", ssid);
     }
+    // --simulate --network cellular: the modem simulator (of --network-option modem=...).
+    if c.simulate && network == Some("cellular") && network_config.get("device").is_none() {
+        let model = network_config
+            .get("modem")
+            .unwrap_or("sara-u201")
+            .to_owned();
+        network_config.set(
+            "simulate",
+            network_config.get("simulate").unwrap_or(&model).to_owned(),
+        );
+    }
     if c.simulate && explicit_network.is_none() {
         network_config.set("connected", "true");
     } else if network.is_some() {

@@ -4,6 +4,8 @@
 
 #[cfg(feature = "auth")]
 use hologram_auth as _;
+#[cfg(feature = "cellular")]
+use hologram_cellular as _;
 #[cfg(feature = "outbox")]
 use hologram_outbox as _;
 #[cfg(feature = "sim")]

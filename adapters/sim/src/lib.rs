@@ -53,6 +53,7 @@
 pub mod cloud;
 mod error;
 mod fault;
+pub mod modem;
 mod network;
 
 pub use error::{CloudSimError, DevicesFileError};

@@ -34,39 +34,39 @@ fn plugins_list_shows_the_built_in_adapters_by_kind() {
         .any(|v| v["kind"] == "network" && v["name"] == "sim" && v["origin"] == "built-in"));
 }
 
-/// The cellular example plugin's library (a dev-dependency, so cargo builds
+/// The ethernet example plugin's library (a dev-dependency, so cargo builds
 /// its cdylib next to the test's dependencies), copied into a fresh
 /// plugins directory.
-fn plugins_dir_with_cellular() -> tempfile::TempDir {
+fn plugins_dir_with_ethernet() -> tempfile::TempDir {
     let bin = assert_cmd::cargo::cargo_bin("hologram");
     let so = bin
         .parent()
         .expect("target dir")
         .join("deps")
-        .join("libhologram_plugin_cellular.so");
+        .join("libhologram_plugin_ethernet.so");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(&so, dir.path().join("libcellular.so"))
+    std::fs::copy(&so, dir.path().join("libethernet.so"))
         .unwrap_or_else(|e| panic!("{}: {e}", so.display()));
     dir
 }
 
 #[test]
 fn a_plugin_is_listed_with_its_file_and_version_and_a_bad_one_is_reported() {
-    let dir = plugins_dir_with_cellular();
+    let dir = plugins_dir_with_ethernet();
     std::fs::write(dir.path().join("libjunk.so"), b"not an ELF file").unwrap();
     let d = dir.path().to_str().unwrap();
     let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
     let line = r
         .stdout
         .lines()
-        .position(|l| l.starts_with("  cellular "))
+        .position(|l| l.starts_with("  ethernet "))
         .unwrap_or_else(|| panic!("{r:?}"));
     assert!(
         r.stdout.lines().nth(line).unwrap().contains(" plugin "),
         "{r:?}"
     );
     let file_line = r.stdout.lines().nth(line + 1).unwrap();
-    assert!(file_line.contains("libcellular.so, version "), "{r:?}");
+    assert!(file_line.contains("libethernet.so, version "), "{r:?}");
     assert!(
         r.stdout.contains("not loaded:\n  plugin ") && r.stdout.contains("libjunk.so"),
         "{r:?}"
@@ -83,19 +83,27 @@ fn a_plugin_is_listed_with_its_file_and_version_and_a_bad_one_is_reported() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let cellular = rows
+    let ethernet = rows
         .iter()
-        .find(|v| v["name"] == "cellular")
-        .expect("cellular row");
-    assert_eq!(cellular["origin"], "plugin");
-    assert!(cellular["version"].is_string());
+        .find(|v| v["name"] == "ethernet")
+        .expect("ethernet row");
+    assert_eq!(ethernet["origin"], "plugin");
+    assert!(ethernet["version"].is_string());
     assert!(rows.iter().any(|v| v["origin"] == "failed"));
 }
 
 #[test]
 fn send_over_a_plugin_network() {
-    let dir = plugins_dir_with_cellular();
+    let dir = plugins_dir_with_ethernet();
     let d = dir.path().to_str().unwrap();
+    // A fake /sys/class/net with eth0's cable plugged in.
+    let sysfs = tempfile::tempdir().unwrap();
+    let eth0 = sysfs.path().join("eth0");
+    std::fs::create_dir_all(&eth0).unwrap();
+    std::fs::write(eth0.join("type"), "1\n").unwrap();
+    std::fs::write(eth0.join("flags"), "0x1003\n").unwrap();
+    std::fs::write(eth0.join("carrier"), "1\n").unwrap();
+    let sysfs_option = format!("sysfs={}", sysfs.path().display());
     let r = expect(
         &[
             "send",
@@ -103,16 +111,18 @@ fn send_over_a_plugin_network() {
             "--plugins-dir",
             d,
             "--network",
-            "cellular",
+            "ethernet",
             "--network-option",
-            "device=sim",
-            "over-lte",
+            &sysfs_option,
+            "--network-option",
+            "interface=eth0",
+            "over-wire",
             "-t",
-            "cell",
+            "eth",
         ],
         0,
     );
-    assert!(r.stdout.contains("data=\"over-lte\""), "{r:?}");
+    assert!(r.stdout.contains("data=\"over-wire\""), "{r:?}");
     // A network name that no plugin declares lists the ones there are.
     crate::common::usage_error(
         &[
@@ -124,7 +134,7 @@ fn send_over_a_plugin_network() {
             "lora",
             "x",
         ],
-        "available: cellular, sim, wifi",
+        "available: cellular, ethernet, sim, wifi",
     );
     crate::common::usage_error(
         &["send", "--simulate", "--plugins-dir", "/nonexistent", "x"],

@@ -371,7 +371,7 @@ fn ssid_and_network_options() {
     assert_eq!(cap.received().len(), 1);
     usage_error(
         &["send", "--network", "lora", "--devicekey", "12345678", "x"],
-        "unknown network \"lora\"; available: sim, wifi",
+        "unknown network \"lora\"; available: cellular, sim, wifi",
     );
     // Settings reach the network adapter, which names the ones it does not know.
     expect(

@@ -9,7 +9,7 @@
 //! ```no_run
 //! use hologram_plugin_tests::{plugin_dir, Fixture};
 //!
-//! let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+//! let dir = plugin_dir(&[Fixture::Template, Fixture::Ethernet]);
 //! let report = hologram_plugin_loader::scan_dir(dir.path());
 //! assert_eq!(report.loaded.len(), 2);
 //! ```
@@ -29,8 +29,8 @@ use std::sync::OnceLock;
 pub enum Fixture {
     /// `plugins/template`: the `loopback` network.
     Template,
-    /// `plugins/cellular`: the `cellular` network.
-    Cellular,
+    /// `plugins/ethernet`: the `ethernet` network.
+    Ethernet,
     /// `fixtures/panicky`: the `panicky` network, which panics on purpose.
     Panicky,
     /// `fixtures/no-root`: a shared library that is not a plugin.
@@ -46,7 +46,7 @@ impl Fixture {
     /// Every fixture.
     pub const ALL: [Fixture; 6] = [
         Fixture::Template,
-        Fixture::Cellular,
+        Fixture::Ethernet,
         Fixture::Panicky,
         Fixture::NoRoot,
         Fixture::WrongAbiVersion,
@@ -57,7 +57,7 @@ impl Fixture {
     pub fn package(self) -> &'static str {
         match self {
             Fixture::Template => "hologram-plugin-template",
-            Fixture::Cellular => "hologram-plugin-cellular",
+            Fixture::Ethernet => "hologram-plugin-ethernet",
             Fixture::Panicky => "hologram-plugin-fixture-panicky",
             Fixture::NoRoot => "hologram-plugin-fixture-no-root",
             Fixture::WrongAbiVersion | Fixture::WrongAbiLayout => {
@@ -80,7 +80,7 @@ impl Fixture {
     pub fn file_name(self) -> String {
         let stem = match self {
             Fixture::Template => "hologram_loopback",
-            Fixture::Cellular => "hologram_cellular",
+            Fixture::Ethernet => "hologram_ethernet",
             Fixture::Panicky => "hologram_panicky",
             Fixture::NoRoot => "hologram_no_root",
             Fixture::WrongAbiVersion => "hologram_wrong_abi_version",
@@ -227,4 +227,18 @@ pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
             x.to_le_bytes()[0]
         })
         .collect()
+}
+
+/// A fake `/sys/class/net` for the `ethernet` plugin: `eth0` with its
+/// cable plugged in, `eth1` without.
+pub fn fake_sysfs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (name, carrier) in [("eth0", "1"), ("eth1", "0")] {
+        let d = dir.path().join(name);
+        std::fs::create_dir_all(d.join("device")).expect("mkdir");
+        std::fs::write(d.join("type"), "1\n").expect("write");
+        std::fs::write(d.join("flags"), "0x1003\n").expect("write");
+        std::fs::write(d.join("carrier"), format!("{carrier}\n")).expect("write");
+    }
+    dir
 }

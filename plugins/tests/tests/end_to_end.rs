@@ -8,7 +8,7 @@ use std::time::Duration;
 use hologram::{AdapterConfig, AdapterContext, Credentials, Delivery, EventSink, Hologram};
 use hologram_conformance::{run_network_suite, NetworkSuite, Outcome, Report};
 use hologram_plugin_loader::{load_file, LoadedPlugin};
-use hologram_plugin_tests::{library, plugin_dir, Fixture};
+use hologram_plugin_tests::{fake_sysfs, library, plugin_dir, Fixture};
 use hologram_ports::NetworkInterface;
 use hologram_sim::cloud::CloudSim;
 
@@ -40,17 +40,18 @@ fn conformance_kit_through_the_loaded_template() {
 }
 
 #[test]
-fn conformance_kit_through_the_loaded_cellular_plugin() {
-    let plugin = load_file(&library(Fixture::Cellular)).unwrap();
-    let sim = AdapterConfig::new().with("device", "sim");
-    assert_all_passed(&suite(&plugin, sim, true));
+fn conformance_kit_through_the_loaded_ethernet_plugin() {
+    let plugin = load_file(&library(Fixture::Ethernet)).unwrap();
+    let sysfs = fake_sysfs();
+    let at = |iface: &str| {
+        AdapterConfig::new()
+            .with("sysfs", sysfs.path().to_str().unwrap())
+            .with("interface", iface)
+    };
+    assert_all_passed(&suite(&plugin, at("eth0"), true));
 
-    // A modem that never answers: the rules that need no connection.
-    let silent = AdapterConfig::new()
-        .with("device", "sim")
-        .with("sim_fault", "silent")
-        .with("timeout", "0.05");
-    let report = suite(&plugin, silent, false);
+    // A cable that is not plugged in: the rules that need no connection.
+    let report = suite(&plugin, at("eth1"), false);
     for line in report.entries() {
         match &line.outcome {
             Outcome::Passed => {}
@@ -74,25 +75,30 @@ impl Seen {
 #[test]
 fn send_through_the_simulator_over_a_plugin_network() {
     let cloud = CloudSim::builder().start().unwrap();
-    let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+    let dir = plugin_dir(&[Fixture::Template, Fixture::Ethernet]);
+    let sysfs = fake_sysfs();
     let mut hologram = Hologram::builder()
         .credentials(Credentials::with_devicekey("12345678").unwrap())
         .plugins_dir(dir.path())
-        .network("cellular")
-        .network_config(AdapterConfig::new().with("device", "sim"))
+        .network("ethernet")
+        .network_config(
+            AdapterConfig::new()
+                .with("sysfs", sysfs.path().to_str().unwrap())
+                .with("interface", "eth0"),
+        )
         .transport("cloud")
         .authentication("csrpsk")
         .endpoint("127.0.0.1", cloud.port())
         .build()
         .unwrap();
     assert!(hologram.plugin_failures().is_empty());
-    assert_eq!(hologram.network_name(), Some("cellular"));
+    assert_eq!(hologram.network_name(), Some("ethernet"));
 
     let seen = Arc::new(Seen::default());
     for name in [
-        "cellular.connected",
+        "ethernet.connected",
         "network.connected",
-        "cellular.disconnected",
+        "ethernet.disconnected",
         "network.disconnected",
         "message.sent",
         "message.buffered",
@@ -114,7 +120,7 @@ fn send_through_the_simulator_over_a_plugin_network() {
     assert!(flushed.iter().any(|r| r.is_delivered()), "{flushed:?}");
 
     let receipt = hologram
-        .send_message("hello from a plugin", &["plugins", "cellular"])
+        .send_message("hello from a plugin", &["plugins", "ethernet"])
         .unwrap();
     assert!(
         matches!(receipt.delivery(), Delivery::Acknowledged { .. }),
@@ -123,15 +129,13 @@ fn send_through_the_simulator_over_a_plugin_network() {
     assert!(cloud.wait_for_messages(2, Duration::from_secs(10)));
     let data: Vec<String> = cloud.messages().into_iter().map(|m| m.data).collect();
     assert_eq!(data, ["while down", "hello from a plugin"]);
-    assert_eq!(cloud.messages()[1].topics, ["plugins", "cellular"]);
+    assert_eq!(cloud.messages()[1].topics, ["plugins", "ethernet"]);
 
-    let dbm = hologram
-        .network()
-        .unwrap()
-        .avg_signal_strength()
-        .unwrap()
-        .dbm();
-    assert_eq!(dbm, -73);
+    // A wired link has no signal strength: the query says so.
+    assert!(matches!(
+        hologram.network().unwrap().avg_signal_strength(),
+        Err(hologram::NetworkError::Unsupported { .. })
+    ));
 
     hologram.disconnect().unwrap();
     let names = seen.names();
@@ -142,12 +146,12 @@ fn send_through_the_simulator_over_a_plugin_network() {
             .unwrap_or_else(|| panic!("{n} not in {names:?}"))
     };
     assert!(
-        pos("cellular.connected") < pos("network.connected"),
+        pos("ethernet.connected") < pos("network.connected"),
         "{names:?}"
     );
     assert!(pos("network.connected") < pos("message.sent"), "{names:?}");
     assert!(
-        pos("cellular.disconnected") < pos("network.disconnected"),
+        pos("ethernet.disconnected") < pos("network.disconnected"),
         "{names:?}"
     );
 }

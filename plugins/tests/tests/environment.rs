@@ -3,12 +3,13 @@
 
 use hologram::plugins::{default_plugins_dir, plugins_dirs_from_env, PLUGINS_DIR_ENV};
 use hologram::{AdapterConfig, Hologram};
-use hologram_plugin_tests::{plugin_dir, Fixture};
+use hologram_plugin_tests::{fake_sysfs, plugin_dir, Fixture};
 
 #[test]
 fn plugins_dirs_from_the_environment() {
     let first = plugin_dir(&[Fixture::Template]);
-    let second = plugin_dir(&[Fixture::Cellular]);
+    let second = plugin_dir(&[Fixture::Ethernet]);
+    let sysfs = fake_sysfs();
     let home = tempfile::tempdir().unwrap();
 
     // HOLOGRAM_PLUGINS_DIR: a `:`-separated list.
@@ -17,8 +18,8 @@ fn plugins_dirs_from_the_environment() {
     assert_eq!(plugins_dirs_from_env(), [first.path(), second.path()]);
     let hologram = Hologram::builder()
         .plugins_from_env()
-        .network("cellular")
-        .network_config(AdapterConfig::new().with("device", "sim"))
+        .network("ethernet")
+        .network_config(AdapterConfig::new().with("sysfs", sysfs.path().to_str().unwrap()))
         .build()
         .unwrap();
     assert!(hologram.plugin_failures().is_empty());

@@ -24,10 +24,10 @@ fn file_of(e: &PluginError) -> String {
 
 #[test]
 fn the_example_plugins_load_from_a_directory() {
-    let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+    let dir = plugin_dir(&[Fixture::Template, Fixture::Ethernet]);
     let report = scan_dir(dir.path());
     assert!(report.failures.is_empty(), "{:?}", report.failures);
-    assert_eq!(names(&report.loaded), ["cellular", "loopback"]);
+    assert_eq!(names(&report.loaded), ["ethernet", "loopback"]);
     for p in &report.loaded {
         assert_eq!(p.version(), "0.1.0");
         assert_eq!(p.abi_version(), hologram_plugin_loader::ABI_VERSION);
@@ -131,7 +131,7 @@ fn a_plugin_named_as_a_built_in_network() {
             }),
         )
         .unwrap();
-    let dir = plugin_dir(&[Fixture::Template, Fixture::Cellular]);
+    let dir = plugin_dir(&[Fixture::Template, Fixture::Ethernet]);
     let hologram = Hologram::builder()
         .registry(registry)
         .plugins_dir(dir.path())
@@ -155,7 +155,7 @@ fn a_plugin_named_as_a_built_in_network() {
         .unwrap();
     assert_eq!(entry.origin(), &Origin::BuiltIn);
     assert!(matches!(
-        hologram.registry().check(AdapterKind::Network, "cellular").unwrap().origin(),
+        hologram.registry().check(AdapterKind::Network, "ethernet").unwrap().origin(),
         Origin::Plugin { version, .. } if version == "0.1.0"
     ));
 }
@@ -282,7 +282,7 @@ fn a_panic_reaches_the_hologram_caller_as_an_error() {
 fn bad_plugins_do_not_stop_good_ones() {
     let dir = plugin_dir(&[
         Fixture::Template,
-        Fixture::Cellular,
+        Fixture::Ethernet,
         Fixture::NoRoot,
         Fixture::WrongAbiVersion,
         Fixture::WrongAbiLayout,
@@ -293,8 +293,8 @@ fn bad_plugins_do_not_stop_good_ones() {
 
     let hologram = Hologram::builder()
         .plugins_dir(dir.path())
-        .network("cellular")
-        .network_config(AdapterConfig::new().with("device", "sim"))
+        .network("ethernet")
+        .network_config(AdapterConfig::new().with("interface", "eth0"))
         .build()
         .unwrap();
     let failures = hologram.plugin_failures();
@@ -324,7 +324,7 @@ fn bad_plugins_do_not_stop_good_ones() {
     let text = err.to_string();
     assert!(text.contains("unknown network"), "{text}");
     assert!(
-        text.contains("cellular") && text.contains("loopback"),
+        text.contains("ethernet") && text.contains("loopback"),
         "{text}"
     );
 }
