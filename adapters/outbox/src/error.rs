@@ -1,4 +1,8 @@
 //! The crate's private errors and their mapping into [`OutboxError`].
+//!
+//! This module depends on nothing else of the crate but the record
+//! encoder's error: the journal and the outbox depend on it, never the
+//! other way round.
 
 use std::io;
 use std::path::PathBuf;
@@ -27,23 +31,44 @@ use crate::record::EncodeError;
 /// ```
 pub const LOCKED: &str = "lock";
 
+/// The `operation` of the [`OutboxError::Storage`] returned when the
+/// outbox's state read from disk cannot be trusted (a sequence number out
+/// of range, counters that do not add up).
+pub const DAMAGED: &str = "read the outbox state";
+
+/// The `operation` of the [`OutboxError::Storage`] returned when the outbox
+/// directory or one of its files is not safe to use (owned by another
+/// user, writable by others, a symbolic link, not a regular file).
+pub const UNSAFE: &str = "check the outbox files";
+
 /// What went wrong inside the file outbox.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Error {
-    #[error("the outbox directory {} is already in use by another process (its lock file {} is held)", dir.display(), dir.join(crate::log::LOCK_FILE).display())]
-    Locked { dir: PathBuf },
+    /// Another opener holds the lock file.
+    #[error("the outbox directory {} is already in use by another process (its lock file {} is held)", dir.display(), lock.display())]
+    Locked { dir: PathBuf, lock: PathBuf },
     #[error("{}: {source}", path.display())]
     Io {
         operation: &'static str,
         path: PathBuf,
         source: io::Error,
     },
+    /// A file or the directory is not safe to trust; `problem` says why
+    /// and how to fix it.
+    #[error("{}: {problem}", path.display())]
+    Unsafe { path: PathBuf, problem: String },
+    /// What is on disk cannot be trusted.
+    #[error("the outbox state in {} is damaged: {detail}; its messages cannot be trusted: move the outbox directory aside (keep it to inspect it) and start with a new one", path.display())]
+    Damaged { path: PathBuf, detail: String },
     #[error("sequence number {sequence} is not above the last one given ({last}); sequence numbers must grow")]
     Sequence { sequence: u64, last: u64 },
+    #[error("sequence number {sequence} is out of range (at most {max})")]
+    SequenceRange { sequence: u64, max: u64 },
     #[error("a message with {0} topics cannot be stored; at most 255 are allowed")]
     TooManyTopics(usize),
-    #[error("a message of {0} bytes cannot be stored; at most 16 MiB are allowed")]
-    TooLarge(usize),
+    /// One message larger than the outbox can ever hold.
+    #[error("a message of {size} bytes on disk cannot be stored: the outbox holds at most {limit} bytes")]
+    TooLarge { size: u64, limit: u64 },
     #[error("invalid outbox setting {setting}: {reason}")]
     Setting {
         setting: &'static str,
@@ -64,7 +89,12 @@ impl Error {
         match self {
             Error::Locked { .. } => LOCKED,
             Error::Io { operation, .. } => operation,
-            Error::Sequence { .. } | Error::TooManyTopics(_) | Error::TooLarge(_) => "push",
+            Error::Unsafe { .. } => UNSAFE,
+            Error::Damaged { .. } => DAMAGED,
+            Error::Sequence { .. }
+            | Error::SequenceRange { .. }
+            | Error::TooManyTopics(_)
+            | Error::TooLarge { .. } => "push",
             Error::Setting { .. } => "open",
         }
     }
@@ -74,11 +104,15 @@ impl From<EncodeError> for Error {
     fn from(e: EncodeError) -> Self {
         match e {
             EncodeError::TooManyTopics(n) => Error::TooManyTopics(n),
-            EncodeError::TooLarge(n) => Error::TooLarge(n),
+            EncodeError::TooLarge(n) => Error::TooLarge {
+                size: n as u64,
+                limit: crate::record::MAX_PAYLOAD as u64,
+            },
         }
     }
 }
 
+/// The one place the crate's errors become the port's.
 impl From<Error> for OutboxError {
     fn from(e: Error) -> Self {
         OutboxError::Storage {
