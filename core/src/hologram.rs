@@ -639,6 +639,47 @@ impl Hologram {
         }
     }
 
+    /// Sends several messages: all of them are accepted into the outbox at
+    /// once (one write and one sync in a durable outbox) before the first
+    /// is sent, then the outbox is drained. Returns one receipt per message,
+    /// in the order given; receipts of older queued messages flushed on the
+    /// way go to [`take_flushed_receipts`](Self::take_flushed_receipts).
+    ///
+    /// A message that cannot be encoded refuses the whole batch before any
+    /// is accepted.
+    pub fn send_all(&mut self, messages: &[Message]) -> Result<Vec<Receipt>, Error> {
+        if !self.auth.capabilities().time_based {
+            for msg in messages {
+                self.payload.clear();
+                self.auth
+                    .encode_message(&self.credentials, msg, &mut self.payload)?;
+            }
+        }
+        let first = self.next_sequence;
+        let items: Vec<(u64, &Message)> = (first..).zip(messages).collect();
+        for dropped in self.outbox.push_batch(&items)? {
+            log::warn!(target: "Outbox", "the outbox is full: dropped message #{}", dropped.sequence);
+            self.events.broadcast(Event::MessageDropped);
+        }
+        self.next_sequence += messages.len() as u64;
+        let end = self.next_sequence;
+        let mut receipts: Vec<Receipt> = (first..end)
+            .map(|s| Receipt::new(s, Delivery::Queued { reason: None }))
+            .collect();
+        for r in self.flush()? {
+            match r.sequence().checked_sub(first) {
+                Some(i) if r.sequence() < end => receipts[i as usize] = r,
+                _ => self.flushed.push(r),
+            }
+        }
+        for r in &receipts {
+            if r.is_queued() {
+                self.events.broadcast(Event::MessageBuffered);
+            }
+        }
+        Ok(receipts)
+    }
+
     fn outbox_empty_besides(&self, sequence: u64) -> bool {
         match self.outbox.len() {
             0 => true,

@@ -887,3 +887,28 @@ fn an_unencodable_queued_message_is_dropped_by_either_kind_of_flush() {
         assert_eq!(*dropped.lock().unwrap(), 1);
     }
 }
+
+#[test]
+fn send_all_accepts_the_whole_batch_before_sending_and_returns_a_receipt_each() {
+    let up = Arc::new(Mutex::new(true));
+    let wire = Wire::default();
+    let mut sdk = plain_sdk(&up, &wire).build().unwrap();
+    let msgs: Vec<Message> = ["a", "b", "c"].into_iter().map(Message::new).collect();
+    let receipts = sdk.send_all(&msgs).unwrap();
+    assert_eq!(receipts.len(), 3);
+    assert!(receipts.iter().all(|r| r.is_delivered()));
+    let seqs: Vec<u64> = receipts.iter().map(|r| r.sequence()).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(sent_payloads(&wire), ["a", "b", "c"]);
+    assert_eq!(sdk.pending(), 0);
+
+    // Down: all are queued, none is sent.
+    *up.lock().unwrap() = false;
+    let receipts = sdk.send_all(&msgs).unwrap();
+    assert!(receipts.iter().all(|r| r.is_queued()));
+    assert_eq!(sdk.pending(), 3);
+    // A message that cannot be encoded refuses the batch: nothing accepted.
+    let bad = [Message::new("fine"), Message::new("bad\0")];
+    assert!(matches!(sdk.send_all(&bad), Err(Error::Auth(_))));
+    assert_eq!(sdk.pending(), 3);
+}

@@ -1,8 +1,10 @@
 //! The outbox port: where accepted messages wait until the cloud answers.
 //!
-//! The core keeps a message here while the network is down or the transport
-//! fails, and flushes it, in order, when the network is back. An in-memory
-//! outbox ships with the core; a durable one keeps messages across restarts.
+//! The core pushes every accepted message here and drains the outbox,
+//! oldest first, whenever the network allows. An in-memory outbox ships with
+//! the core; a durable one keeps messages across restarts.
+
+use std::path::PathBuf;
 
 use crate::Message;
 
@@ -19,6 +21,27 @@ pub enum OutboxError {
         messages: usize,
         /// Bytes held.
         bytes: u64,
+    },
+    /// One message is larger than this outbox can ever hold, even empty.
+    #[error("the message is too large for the outbox ({size} bytes; the limit is {limit} bytes)")]
+    TooLarge {
+        /// The message's size in bytes.
+        size: usize,
+        /// The most this outbox can hold.
+        limit: usize,
+    },
+    /// Another process holds the outbox.
+    #[error("the outbox {} is in use by another process", path.display())]
+    Locked {
+        /// The outbox's directory or lock file.
+        path: PathBuf,
+    },
+    /// The outbox's state cannot be trusted (a number read from storage is
+    /// out of range, ...); `detail` says what and what to do.
+    #[error("the outbox's state is damaged: {detail}")]
+    Damaged {
+        /// What is wrong, and what to do about it.
+        detail: String,
     },
     /// The storage failed.
     #[error("outbox storage failed during {operation}: {detail}")]
@@ -46,10 +69,24 @@ pub struct Queued {
 /// `push` must keep the message before returning (a durable outbox syncs it
 /// to disk); `remove` is called only once the cloud gave a final answer.
 /// Sequence numbers only grow, also across restarts for a durable outbox.
+/// A message larger than the outbox could hold even when empty is
+/// [`OutboxError::TooLarge`], not [`OutboxError::Full`].
 pub trait Outbox: Send + std::fmt::Debug {
     /// Keeps `message` under `sequence`. May drop the oldest message to make
     /// room, returning it, when that is the outbox's documented policy.
     fn push(&mut self, sequence: u64, message: &Message) -> Result<Option<Queued>, OutboxError>;
+
+    /// Keeps several messages, in the order given, at once: a durable outbox
+    /// writes them in one write and one sync, so either all are kept or none
+    /// is. Returns what was dropped to make room, as [`push`](Self::push).
+    /// The default pushes them one by one.
+    fn push_batch(&mut self, items: &[(u64, &Message)]) -> Result<Vec<Queued>, OutboxError> {
+        let mut dropped = Vec::new();
+        for &(sequence, message) in items {
+            dropped.extend(self.push(sequence, message)?);
+        }
+        Ok(dropped)
+    }
 
     /// Up to `limit` messages, oldest first.
     fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError>;
@@ -75,9 +112,14 @@ pub trait Outbox: Send + std::fmt::Debug {
         0
     }
 
-    /// Whether a message pushed here survives a restart. A durable outbox
-    /// receives every message before it is sent; a volatile one only those
-    /// that could not be sent.
+    /// How many messages were lost to damaged records found when this
+    /// outbox was opened (0 for the default and for an outbox that cannot
+    /// be damaged). The core reports a loss as an error.
+    fn lost(&self) -> u64 {
+        0
+    }
+
+    /// Whether a message pushed here survives a restart.
     fn is_durable(&self) -> bool {
         false
     }
