@@ -12,31 +12,6 @@ use hologram_ports::OutboxError;
 use crate::record::EncodeError;
 
 /// The `operation` of the [`OutboxError::Storage`] returned when the outbox
-/// directory is already open in another process (or another
-/// [`FileOutbox`](crate::FileOutbox) of this one).
-///
-/// ```
-/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use hologram_outbox::{FileOutbox, LOCKED};
-/// use hologram_ports::OutboxError;
-///
-/// let dir = tempfile::tempdir()?;
-/// let _first = FileOutbox::open(dir.path())?;
-/// match FileOutbox::open(dir.path()) {
-///     Err(OutboxError::Storage { operation: LOCKED, .. }) => {} // in use elsewhere
-///     other => panic!("expected a lock error, got {other:?}"),
-/// }
-/// # Ok(())
-/// # }
-/// ```
-pub const LOCKED: &str = "lock";
-
-/// The `operation` of the [`OutboxError::Storage`] returned when the
-/// outbox's state read from disk cannot be trusted (a sequence number out
-/// of range, counters that do not add up).
-pub const DAMAGED: &str = "read the outbox state";
-
-/// The `operation` of the [`OutboxError::Storage`] returned when the outbox
 /// directory or one of its files is not safe to use (owned by another
 /// user, writable by others, a symbolic link, not a regular file).
 pub const UNSAFE: &str = "check the outbox files";
@@ -87,10 +62,10 @@ impl Error {
 
     fn operation(&self) -> &'static str {
         match self {
-            Error::Locked { .. } => LOCKED,
+            Error::Locked { .. } => "lock",
             Error::Io { operation, .. } => operation,
             Error::Unsafe { .. } => UNSAFE,
-            Error::Damaged { .. } => DAMAGED,
+            Error::Damaged { .. } => "read the outbox state",
             Error::Sequence { .. }
             | Error::SequenceRange { .. }
             | Error::TooManyTopics(_)
@@ -115,9 +90,23 @@ impl From<EncodeError> for Error {
 /// The one place the crate's errors become the port's.
 impl From<Error> for OutboxError {
     fn from(e: Error) -> Self {
-        OutboxError::Storage {
-            operation: e.operation(),
-            detail: e.to_string(),
+        match e {
+            Error::Locked { dir, .. } => OutboxError::Locked { path: dir },
+            Error::Damaged { path, detail } => OutboxError::Damaged {
+                detail: format!(
+                    "{detail} (in {}); its messages cannot be trusted: move the outbox \
+                     directory aside (keep it to inspect it) and start with a new one",
+                    path.display()
+                ),
+            },
+            Error::TooLarge { size, limit } => OutboxError::TooLarge {
+                size: usize::try_from(size).unwrap_or(usize::MAX),
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            },
+            other => OutboxError::Storage {
+                operation: other.operation(),
+                detail: other.to_string(),
+            },
         }
     }
 }

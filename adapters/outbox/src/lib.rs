@@ -57,14 +57,14 @@
 //!   naming the file and offset, and listed by
 //!   [`FileOutbox::corrupt_records`]; every other message is delivered.
 //!   A message lost that way (its record had been written whole, so its
-//!   `push` had returned) is counted by [`FileOutbox::lost`] and logged as
+//!   `push` had returned) is counted by [`Outbox::lost`] and logged as
 //!   an error: a loss is for the application to report, not a detail.
 //! - **Damaged state is refused.** A record that verifies but holds a
 //!   number that cannot be right (a sequence number above
 //!   [`FileOutbox::MAX_SEQUENCE`], an acknowledgement above the last
 //!   sequence number, byte counts that overflow) makes `open` fail with
-//!   [`OutboxError::Storage`] of `operation` [`DAMAGED`], saying to move
-//!   the directory aside: every later number would be wrong.
+//!   [`OutboxError::Damaged`], saying to move the directory aside: every
+//!   later number would be wrong.
 //! - **Only the user's own files.** The directory is created with mode
 //!   0700; it and every file in it must be owned by the effective user and
 //!   not writable by group or others. Files are opened with `O_NOFOLLOW`
@@ -79,8 +79,8 @@
 //!   emits `message.dropped`). Never a silent loss.
 //! - **One owner.** The directory is locked (`flock` on `outbox.lock`)
 //!   while open; a second opener, in this process or another, gets
-//!   [`OutboxError::Storage`] with `operation` [`LOCKED`].
-//! - **Batches.** [`FileOutbox::push_batch`] keeps many messages with one
+//!   [`OutboxError::Locked`].
+//! - **Batches.** [`Outbox::push_batch`] keeps many messages with one
 //!   `write` and one `fdatasync`: all or none.
 //!
 //! ## Duplicates
@@ -137,95 +137,27 @@ mod files;
 mod journal;
 mod record;
 mod scan;
+mod settings;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hologram_ports::{Message, Outbox, OutboxError, Queued};
 
 pub use crate::damage::{CorruptKind, CorruptRecord};
-pub use crate::error::{DAMAGED, LOCKED, UNSAFE};
+pub use crate::error::UNSAFE;
 
 use crate::error::Error;
 use crate::journal::{verify_message, Log};
-use crate::record::{
-    DecodeError, Mark, State, MARK_LEN, MAX_PAYLOAD, MAX_SEQUENCE, MESSAGE_HEADER_LEN,
-};
+use crate::record::{DecodeError, Mark, State, MARK_LEN, MAX_SEQUENCE};
 use crate::scan::Entry;
+use crate::settings::{log_cap, Limits};
+pub use crate::settings::{FileOutboxBuilder, FullPolicy};
 
 /// The log target of the outbox's warnings.
 const LOG_TARGET: &str = "Outbox";
-
-/// What a full outbox does with a new message.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FullPolicy {
-    /// Refuse the new message: `push` returns [`OutboxError::Full`] and
-    /// everything held is kept. The default.
-    #[default]
-    Refuse,
-    /// Drop the oldest message to make room: `push` returns it as
-    /// `Ok(Some(dropped))` (the core emits `message.dropped`). At most one
-    /// message is dropped per push: when dropping the oldest would not make
-    /// room (the new message is bigger), the new one is refused with
-    /// [`OutboxError::Full`] and nothing is dropped.
-    DropOldest,
-}
-
-/// Settings for a [`FileOutbox`]; from [`FileOutbox::builder`].
-#[derive(Debug, Clone)]
-pub struct FileOutboxBuilder {
-    dir: PathBuf,
-    limits: Limits,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    max_messages: usize,
-    max_bytes: u64,
-    when_full: FullPolicy,
-    compact_after: u64,
-}
-
-impl FileOutboxBuilder {
-    /// The most messages held (default [`FileOutbox::DEFAULT_MAX_MESSAGES`]).
-    /// At least 1.
-    pub fn max_messages(mut self, n: usize) -> Self {
-        self.limits.max_messages = n;
-        self
-    }
-
-    /// The most bytes of message records held (default
-    /// [`FileOutbox::DEFAULT_MAX_BYTES`]); a record is 23 bytes plus the
-    /// data plus one byte more than each topic. At least 1.
-    pub fn max_bytes(mut self, bytes: u64) -> Self {
-        self.limits.max_bytes = bytes;
-        self
-    }
-
-    /// What to do when full (default [`FullPolicy::Refuse`]).
-    pub fn when_full(mut self, policy: FullPolicy) -> Self {
-        self.limits.when_full = policy;
-        self
-    }
-
-    /// Compact the log once this many of its bytes are dead (and they
-    /// outweigh the live ones); default
-    /// [`FileOutbox::DEFAULT_COMPACT_AFTER`]. Lower means a smaller file
-    /// and more rewrites; 0 compacts whenever the outbox empties.
-    pub fn compact_after(mut self, bytes: u64) -> Self {
-        self.limits.compact_after = bytes;
-        self
-    }
-
-    /// Opens the outbox: creates the directory if needed, locks it, and
-    /// reads back what it holds, repairing and reporting any damage.
-    pub fn open(self) -> Result<FileOutbox, OutboxError> {
-        Ok(FileOutbox::open_with(&self.dir, self.limits)?)
-    }
-}
 
 /// A durable [`Outbox`] in a directory. See the [crate docs](crate) for
 /// the guarantees and the format.
@@ -266,20 +198,6 @@ impl fmt::Debug for FileOutbox {
     }
 }
 
-/// The largest log an outbox with `limits` reads back: the live records,
-/// the dead ones a compaction has not removed yet, and one batch more,
-/// with room to spare for limits lowered since the log was written.
-fn log_cap(limits: &Limits) -> u64 {
-    let record = (MESSAGE_HEADER_LEN + MAX_PAYLOAD) as u64;
-    let marks = (limits.max_messages as u64).saturating_mul(MARK_LEN as u64);
-    limits
-        .max_bytes
-        .saturating_mul(4)
-        .saturating_add(limits.compact_after.saturating_mul(2))
-        .saturating_add(record.saturating_mul(2))
-        .saturating_add(marks.saturating_mul(2))
-}
-
 impl FileOutbox {
     /// The default message limit.
     pub const DEFAULT_MAX_MESSAGES: usize = 10_000;
@@ -288,7 +206,7 @@ impl FileOutbox {
     /// The default compaction threshold: 64 KiB of dead bytes.
     pub const DEFAULT_COMPACT_AFTER: u64 = 64 << 10;
     /// The largest sequence number the outbox accepts (2⁶³ − 1). A log
-    /// holding a larger one is damaged ([`DAMAGED`]).
+    /// holding a larger one is damaged ([`OutboxError::Damaged`]).
     pub const MAX_SEQUENCE: u64 = MAX_SEQUENCE;
 
     /// Opens the outbox in `dir` with the default settings; see
@@ -310,7 +228,7 @@ impl FileOutbox {
         }
     }
 
-    fn open_with(dir: &Path, limits: Limits) -> Result<FileOutbox, Error> {
+    pub(crate) fn open_with(dir: &Path, limits: Limits) -> Result<FileOutbox, Error> {
         if limits.max_messages == 0 {
             return Err(Error::Setting {
                 setting: "max_messages",
@@ -362,14 +280,6 @@ impl FileOutbox {
         &self.corrupt
     }
 
-    /// How many accepted messages were lost to damaged records since this
-    /// outbox was opened (found on open, or when reading one back): the
-    /// sum of [`CorruptRecord::messages_lost`]. A loss is an error for the
-    /// application to report, not a detail: the SDK and the CLI do.
-    pub fn lost(&self) -> u64 {
-        self.lost
-    }
-
     /// The bytes of the message records held (what
     /// [`max_bytes`](FileOutboxBuilder::max_bytes) limits).
     pub fn bytes(&self) -> u64 {
@@ -380,65 +290,6 @@ impl FileOutbox {
     /// the dead bytes reach the threshold.
     pub fn compact(&mut self) -> Result<(), OutboxError> {
         Ok(self.compact_now()?)
-    }
-
-    /// Keeps every message of `items` (sequence numbers strictly
-    /// increasing, above [`Outbox::last_sequence`]) with **one** `write`
-    /// and **one** `fdatasync` for the whole batch: all of them are on disk
-    /// when it returns `Ok`, or none is.
-    ///
-    /// When they do not all fit, [`FullPolicy::Refuse`] refuses the batch
-    /// ([`OutboxError::Full`]); [`FullPolicy::DropOldest`] drops as many of
-    /// the oldest messages held as needed and returns them, oldest first.
-    /// A batch bigger than the whole outbox is refused either way.
-    pub fn push_batch(&mut self, items: &[(u64, &Message)]) -> Result<Vec<Queued>, OutboxError> {
-        if items.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut last = self.state.last_sequence;
-        for &(sequence, _) in items {
-            self.check_sequence(sequence, last)?;
-            last = sequence;
-        }
-        self.write_buf.clear();
-        let mut sizes = Vec::with_capacity(items.len());
-        for &(sequence, message) in items {
-            let size = record::encode_message(sequence, message, &mut self.write_buf)
-                .map_err(Error::from)? as u64;
-            self.check_size(size)?;
-            sizes.push(size);
-        }
-        let total: u64 = sizes.iter().sum();
-        if items.len() > self.limits.max_messages || total > self.limits.max_bytes {
-            return Err(self.full());
-        }
-        let victims = self.victims(items.len(), total)?;
-        let mut marks = Vec::with_capacity(victims.len() * MARK_LEN);
-        for (e, _) in &victims {
-            record::encode_mark(Mark::Drop, e.sequence, &mut marks);
-        }
-        let records_len = self.write_buf.len();
-        self.write_buf.splice(0..0, marks);
-        let at = self.log.append(&self.write_buf)?;
-        for (e, _) in &victims {
-            self.entries.pop_front();
-            self.live_bytes -= u64::from(e.size);
-            self.dead_bytes += u64::from(e.size) + MARK_LEN as u64;
-        }
-        let mut offset = at + (self.write_buf.len() - records_len) as u64;
-        for (&(sequence, _), &size) in items.iter().zip(&sizes) {
-            // At most 18 bytes + 16 MiB.
-            self.entries.push_back(Entry {
-                sequence,
-                offset,
-                size: size as u32,
-            });
-            offset += size;
-        }
-        self.live_bytes += total;
-        self.state.last_sequence = last;
-        self.maybe_compact();
-        Ok(victims.into_iter().map(|(_, q)| q).collect())
     }
 
     fn check_sequence(&self, sequence: u64, last: u64) -> Result<(), Error> {
@@ -654,6 +505,73 @@ impl Outbox for FileOutbox {
         self.state.last_sequence = sequence;
         self.maybe_compact();
         Ok(victim.map(|(_, q)| q))
+    }
+
+    /// Keeps every message of `items` (sequence numbers strictly
+    /// increasing, above [`Outbox::last_sequence`]) with **one** `write`
+    /// and **one** `fdatasync` for the whole batch: all of them are on disk
+    /// when it returns `Ok`, or none is.
+    ///
+    /// When they do not all fit, [`FullPolicy::Refuse`] refuses the batch
+    /// ([`OutboxError::Full`]); [`FullPolicy::DropOldest`] drops as many of
+    /// the oldest messages held as needed and returns them, oldest first.
+    /// A batch bigger than the whole outbox is refused either way.
+    fn push_batch(&mut self, items: &[(u64, &Message)]) -> Result<Vec<Queued>, OutboxError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut last = self.state.last_sequence;
+        for &(sequence, _) in items {
+            self.check_sequence(sequence, last)?;
+            last = sequence;
+        }
+        self.write_buf.clear();
+        let mut sizes = Vec::with_capacity(items.len());
+        for &(sequence, message) in items {
+            let size = record::encode_message(sequence, message, &mut self.write_buf)
+                .map_err(Error::from)? as u64;
+            self.check_size(size)?;
+            sizes.push(size);
+        }
+        let total: u64 = sizes.iter().sum();
+        if items.len() > self.limits.max_messages || total > self.limits.max_bytes {
+            return Err(self.full());
+        }
+        let victims = self.victims(items.len(), total)?;
+        let mut marks = Vec::with_capacity(victims.len() * MARK_LEN);
+        for (e, _) in &victims {
+            record::encode_mark(Mark::Drop, e.sequence, &mut marks);
+        }
+        let records_len = self.write_buf.len();
+        self.write_buf.splice(0..0, marks);
+        let at = self.log.append(&self.write_buf)?;
+        for (e, _) in &victims {
+            self.entries.pop_front();
+            self.live_bytes -= u64::from(e.size);
+            self.dead_bytes += u64::from(e.size) + MARK_LEN as u64;
+        }
+        let mut offset = at + (self.write_buf.len() - records_len) as u64;
+        for (&(sequence, _), &size) in items.iter().zip(&sizes) {
+            // At most 18 bytes + 16 MiB.
+            self.entries.push_back(Entry {
+                sequence,
+                offset,
+                size: size as u32,
+            });
+            offset += size;
+        }
+        self.live_bytes += total;
+        self.state.last_sequence = last;
+        self.maybe_compact();
+        Ok(victims.into_iter().map(|(_, q)| q).collect())
+    }
+
+    /// How many accepted messages were lost to damaged records since this
+    /// outbox was opened (found on open, or when reading one back): the
+    /// sum of [`CorruptRecord::messages_lost`]. A loss is an error for the
+    /// application to report, not a detail: the SDK and the CLI do.
+    fn lost(&self) -> u64 {
+        self.lost
     }
 
     fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {

@@ -216,11 +216,9 @@ struct Model {
 
 /// The error for a message bigger than the whole outbox.
 fn too_large(size: u64, limit: u64) -> OutboxError {
-    OutboxError::Storage {
-        operation: "push",
-        detail: format!(
-            "a message of {size} bytes on disk cannot be stored: the outbox holds at most {limit} bytes"
-        ),
+    OutboxError::TooLarge {
+        size: size as usize,
+        limit: limit as usize,
     }
 }
 
