@@ -23,7 +23,7 @@
 //! | `transport.write_timeout`: a peer that never reads ends in a write timeout | [`check_transport_write_timeout`] |
 //! | `transport.connect_timeout`: a peer that never accepts ends in a connect timeout | [`check_transport_connect_timeout`] |
 //! | `transport.refused`: nothing listening is `TransportError::Refused` | [`check_transport_refused`] |
-//! | `transport.closed`: a close without answer is code 1 (result codes) or an empty reply (raw); a reset is `TransportError::Reset` | [`check_transport_closed`] |
+//! | `transport.closed`: a close without answer is `TransportError::NoReply` (result codes) or an empty reply (raw); a reset is `TransportError::Reset` | [`check_transport_closed`] |
 //! | `transport.missing_endpoint`: an unset host or port is `TransportError::MissingEndpoint` | [`check_transport_missing_endpoint`] |
 //! | `transport.batch_order`: `send_batch` returns one result per payload, in input order, each delivered once | [`check_transport_batch_order`] |
 //! | `transport.events`: `socket.connected`, `message.sent`, `socket.closed` in order, once each | [`check_transport_events`] |
@@ -449,7 +449,7 @@ where
     })
 }
 
-/// `transport.closed`: a peer closing without an answer gives code 1 `ConnectionClosed` (result codes) or an empty reply (raw); a peer resetting gives `Err(Reset)`.
+/// `transport.closed`: a peer closing without an answer gives `Err(NoReply)` (result codes: delivery not confirmed, never a code) or an empty reply (raw); a peer resetting gives `Err(Reset)`.
 pub fn check_transport_closed<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
@@ -466,10 +466,10 @@ where
         let caps = t.capabilities();
         let (_t, r, _) = send(rule, t, payload.clone(), limit);
         match (&r, caps.result_codes) {
-            (Ok(reply), true) if reply.code == Some(ResultCode::ConnectionClosed) => {}
+            (Err(TransportError::NoReply { .. }), true) => {}
             (_, true) => fail(
                 rule,
-                "Ok(Reply { code: Some(ConnectionClosed) }) (code 1) from a peer that closes without answering",
+                "Err(NoReply { .. }) from a peer that closes without answering",
                 format_args!("{r:?}"),
             ),
             (Ok(reply), false) if reply.bytes.is_empty() && reply.code.is_none() => {}
@@ -487,7 +487,7 @@ where
         let (_t, r, _) = send(rule, t, payload, limit);
         match r {
             Err(TransportError::Reset { .. }) => {}
-            Ok(reply) if caps.result_codes && reply.code == Some(ResultCode::ConnectionClosed) => {}
+            Err(TransportError::NoReply { .. }) if caps.result_codes => {}
             other => fail(
                 rule,
                 "Err(Reset { .. }) from a peer that resets the connection",
