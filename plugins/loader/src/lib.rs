@@ -30,6 +30,18 @@
 //! (separated by `:`), else [`default_plugins_dir`]
 //! (`$XDG_DATA_HOME/hologram/plugins`, or
 //! `~/.local/share/hologram/plugins`) when it exists.
+//!
+//! # Trust
+//!
+//! A plugin is code: loading it runs its constructors with the privileges
+//! of the process. So by default ([`Trust::Checked`]) the loader refuses,
+//! before opening anything, a directory or a library (the file and, when
+//! it is a link, the directory it points into) that is writable by group
+//! or others, or that is owned by a user other than root and the
+//! effective user: such a file is a way for another user to run code as
+//! this one. Each refusal is a [`PluginError::Untrusted`] naming the path,
+//! what is wrong and the fix. [`Trust::Any`] turns the checks off, for
+//! those who mean it (the CLI's `--allow-untrusted-plugins`).
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
 use std::collections::{BTreeMap, HashSet};
@@ -111,6 +123,16 @@ pub enum PluginError {
         /// The one that has it: `built-in` or `plugin <file>`.
         other: String,
     },
+    /// The directory or library may be changed by another user (it is
+    /// writable by group or others, or owned by a user other than root and
+    /// this one), so it was not opened. See [`Trust`].
+    #[error("plugin {}: not loaded: {detail}", path.display())]
+    Untrusted {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong and the fix.
+        detail: String,
+    },
     /// A call into the plugin panicked. The panic was caught inside the
     /// plugin; the call failed and that instance is disabled.
     #[error("plugin {}: panicked in {call}: {message}", path.display())]
@@ -134,6 +156,7 @@ impl PluginError {
             | PluginError::IncompatibleAbi { path, .. }
             | PluginError::InitFailed { path, .. }
             | PluginError::DuplicateName { path, .. }
+            | PluginError::Untrusted { path, .. }
             | PluginError::Panicked { path, .. } => path,
         }
     }
@@ -270,8 +293,106 @@ impl fmt::Debug for LoadedPlugin {
     }
 }
 
-/// Loads one plugin library and checks it (see the crate docs).
+/// Which plugins the loader agrees to open; see the crate docs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Trust {
+    /// Only directories and libraries that no other user may change
+    /// (owned by root or the effective user, not writable by group or
+    /// others). The default.
+    #[default]
+    Checked,
+    /// Any: the checks are off. For those who mean it.
+    Any,
+}
+
+/// The effective user id of this process.
+fn effective_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// What makes `meta` (of `path`, a `what`) changeable by another user,
+/// if anything.
+fn trust_problem(path: &Path, what: &str, meta: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let me = effective_uid();
+    let uid = meta.uid();
+    if uid != 0 && uid != me {
+        return Some(format!(
+            "the {what} is owned by user id {uid}, neither root nor this user (id {me}): that \
+             user could make it run any code as this one; keep plugins in a {what} of your own \
+             or root's"
+        ));
+    }
+    let mode = meta.mode();
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "the {what} is writable by other users (mode {:03o}): anyone who can write it \
+             could make it run any code as this user; run: chmod go-w {}",
+            mode & 0o777,
+            path.display()
+        ));
+    }
+    None
+}
+
+/// Checks a plugins directory under `trust`.
+pub fn check_dir(dir: &Path, trust: Trust) -> Result<(), PluginError> {
+    if trust == Trust::Any {
+        return Ok(());
+    }
+    let meta = std::fs::metadata(dir).map_err(|e| PluginError::Unreadable {
+        path: dir.to_owned(),
+        detail: e.to_string(),
+    })?;
+    match trust_problem(dir, "plugins directory", &meta) {
+        Some(detail) => Err(PluginError::Untrusted {
+            path: dir.to_owned(),
+            detail,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a library file under `trust`: the file it names (links
+/// followed) and, when that lies in another directory, that directory.
+fn check_file(path: &Path, meta: &std::fs::Metadata, trust: Trust) -> Result<(), PluginError> {
+    if trust == Trust::Any {
+        return Ok(());
+    }
+    let untrusted = |detail| PluginError::Untrusted {
+        path: path.to_owned(),
+        detail,
+    };
+    if let Some(detail) = trust_problem(path, "library", meta) {
+        return Err(untrusted(detail));
+    }
+    let real = path.canonicalize().map_err(|e| PluginError::Unreadable {
+        path: path.to_owned(),
+        detail: e.to_string(),
+    })?;
+    let here = path.parent().and_then(|p| p.canonicalize().ok());
+    if let Some(dir) = real.parent().filter(|d| Some(*d) != here.as_deref()) {
+        let meta = std::fs::metadata(dir).map_err(|e| PluginError::Unreadable {
+            path: dir.to_owned(),
+            detail: e.to_string(),
+        })?;
+        if let Some(detail) = trust_problem(dir, "directory the library links into", &meta) {
+            return Err(untrusted(detail));
+        }
+    }
+    Ok(())
+}
+
+/// Loads one plugin library and checks it (see the crate docs), with the
+/// default [`Trust::Checked`].
 pub fn load_file(path: &Path) -> Result<LoadedPlugin, PluginError> {
+    load_file_with(path, Trust::Checked)
+}
+
+/// Loads one plugin library under `trust` (the checks of its directory
+/// are [`check_dir`]'s, for the caller).
+pub fn load_file_with(path: &Path, trust: Trust) -> Result<LoadedPlugin, PluginError> {
     let meta = std::fs::metadata(path).map_err(|e| PluginError::Unreadable {
         path: path.to_owned(),
         detail: e.to_string(),
@@ -282,6 +403,7 @@ pub fn load_file(path: &Path) -> Result<LoadedPlugin, PluginError> {
             detail: "not a regular file".to_owned(),
         });
     }
+    check_file(path, &meta, trust)?;
     let library = PluginLibrary::open(path).map_err(|e| PluginError::from_open(path, e))?;
     Ok(LoadedPlugin {
         inner: Arc::new(Inner {
@@ -339,8 +461,19 @@ pub fn scan_dir(dir: &Path) -> ScanReport {
 
 /// Loads every plugin library of each directory, in order; names must be
 /// distinct across all of them (the first wins). A directory given twice is
-/// scanned once.
+/// scanned once. Untrusted directories and files are refused
+/// ([`Trust::Checked`]).
 pub fn scan_dirs<I, P>(dirs: I) -> ScanReport
+where
+    I: IntoIterator<Item = P>,
+    P: AsRef<Path>,
+{
+    scan_dirs_with(dirs, Trust::Checked)
+}
+
+/// [`scan_dirs`] under `trust`. A refused directory is one
+/// [`PluginError::Untrusted`]; none of its files is opened.
+pub fn scan_dirs_with<I, P>(dirs: I, trust: Trust) -> ScanReport
 where
     I: IntoIterator<Item = P>,
     P: AsRef<Path>,
@@ -354,6 +487,10 @@ where
         if !seen_dirs.insert(key) {
             continue;
         }
+        if let Err(e) = check_dir(dir, trust) {
+            report.failures.push(e);
+            continue;
+        }
         let files = match library_files(dir) {
             Ok(files) => files,
             Err(e) => {
@@ -362,7 +499,7 @@ where
             }
         };
         for file in files {
-            match load_file(&file) {
+            match load_file_with(&file, trust) {
                 Ok(plugin) => match names.get(plugin.name()) {
                     Some(first) => report.failures.push(PluginError::DuplicateName {
                         path: file,
