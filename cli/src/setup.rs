@@ -14,6 +14,7 @@ use crate::args::{AuthType, Connection};
 use crate::config::{comment_hint, LoadedFile, PASSPHRASE_ENV};
 use crate::exit::CliError;
 use crate::output::Printer;
+use crate::secrets::{Secret, Sources, CLOUD_KEY_ENV, DEVICEKEY_ENV, PRIVATE_KEY_ENV};
 
 /// The device key `--simulate` uses when no credentials are given. The
 /// simulator accepts any well-formed key; this one is not a secret.
@@ -43,6 +44,12 @@ pub struct Options<'a> {
     pub device_id: Option<&'a str>,
     /// `--private-key`.
     pub private_key: Option<&'a str>,
+    /// `--private-key-file`.
+    pub private_key_file: Option<&'a std::path::Path>,
+    /// Whether messages are read from standard input (`-`).
+    pub stdin_messages: bool,
+    /// `--metadata`.
+    pub metadata: bool,
     /// `--authtype`.
     pub authtype: Option<AuthType>,
     /// What it is for.
@@ -58,6 +65,8 @@ pub struct Session {
     /// How many messages the cloud refused in this run (from the event bus):
     /// a safety net so a refusal is never reported as success.
     pub refusals: Arc<AtomicUsize>,
+    /// How many connections to a server were made in this run.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -73,6 +82,11 @@ impl Session {
     /// How many refusals the SDK reported so far.
     pub fn refusals(&self) -> usize {
         self.refusals.load(Ordering::Relaxed)
+    }
+
+    /// Whether any connection to a server was made so far.
+    pub fn reached(&self) -> bool {
+        self.connections.load(Ordering::Relaxed) > 0
     }
 }
 
@@ -120,17 +134,18 @@ struct Given<'a> {
     in_file: bool,
 }
 
+/// The value given on the command line (an option, a key file, a
+/// variable: `explicit`, with where it came from), else the file's.
 fn given<'a>(
-    flag: Option<&'a str>,
-    flag_name: &str,
+    explicit: Option<(&'a str, &str)>,
     file_value: Option<&'a str>,
     file: &LoadedFile,
     key: &str,
 ) -> Option<Given<'a>> {
-    match (flag, file_value) {
-        (Some(value), _) => Some(Given {
+    match (explicit, file_value) {
+        (Some((value, from)), _) => Some(Given {
             value,
-            from: flag_name.to_owned(),
+            from: from.to_owned(),
             in_file: false,
         }),
         (None, Some(value)) => Some(Given {
@@ -155,38 +170,71 @@ fn set(
     }
 }
 
+/// The secrets given outside the credentials file: each from its option,
+/// its key file or its environment variable (see [`crate::secrets`]).
+#[derive(Debug, Default)]
+struct Explicit {
+    devicekey: Option<Secret>,
+    cloud_key: Option<Secret>,
+    private_key: Option<Secret>,
+}
+
+impl Explicit {
+    fn resolve(opts: &Options<'_>, printer: &Printer) -> Result<Explicit, CliError> {
+        let c = opts.connection;
+        let devicekey = Sources {
+            what: "device key",
+            flag: (c.devicekey.as_deref(), "--devicekey"),
+            file: (c.devicekey_file.as_deref(), "--devicekey-file"),
+            env: DEVICEKEY_ENV,
+        };
+        let cloud_key = Sources {
+            what: "cloud key",
+            flag: (c.cloud_key.as_deref(), "--cloud-key"),
+            file: (c.cloud_key_file.as_deref(), "--cloud-key-file"),
+            env: CLOUD_KEY_ENV,
+        };
+        let private_key = Sources {
+            what: "private key",
+            flag: (opts.private_key, "--private-key"),
+            file: (opts.private_key_file, "--private-key-file"),
+            env: PRIVATE_KEY_ENV,
+        };
+        Ok(Explicit {
+            devicekey: devicekey.resolve(printer)?,
+            cloud_key: cloud_key.resolve(printer)?,
+            private_key: private_key.resolve(printer)?,
+        })
+    }
+}
+
+fn explicit(s: &Option<Secret>) -> Option<(&str, &str)> {
+    s.as_ref().map(|s| (s.value.as_str(), s.from.as_str()))
+}
+
 /// The credentials from the options and the file. Options win: a device
 /// key given as an option replaces the file's cloud id and key, and a cloud
 /// id or key given as an option replaces the file's device key.
-fn credentials(opts: &Options<'_>, file: &LoadedFile) -> Result<Credentials, CliError> {
+fn credentials(
+    opts: &Options<'_>,
+    secrets: &Explicit,
+    file: &LoadedFile,
+) -> Result<Credentials, CliError> {
     let c = opts.connection;
     let f = &file.values;
-    let flag_devicekey = c.devicekey.as_deref();
-    let flag_pair = c.cloud_id.is_some() || c.cloud_key.is_some();
-    let (cloud_id, cloud_key, devicekey) = if flag_devicekey.is_some() {
+    let cloud_id_flag = c.cloud_id.as_deref().map(|v| (v, "--cloud-id"));
+    let flag_pair = cloud_id_flag.is_some() || secrets.cloud_key.is_some();
+    let (cloud_id, cloud_key, devicekey) = if secrets.devicekey.is_some() {
         (
-            given(c.cloud_id.as_deref(), "--cloud-id", None, file, "cloud_id"),
-            given(
-                c.cloud_key.as_deref(),
-                "--cloud-key",
-                None,
-                file,
-                "cloud_key",
-            ),
-            given(flag_devicekey, "--devicekey", None, file, "devicekey"),
+            given(cloud_id_flag, None, file, "cloud_id"),
+            given(explicit(&secrets.cloud_key), None, file, "cloud_key"),
+            given(explicit(&secrets.devicekey), None, file, "devicekey"),
         )
     } else if flag_pair {
         (
+            given(cloud_id_flag, f.cloud_id.as_deref(), file, "cloud_id"),
             given(
-                c.cloud_id.as_deref(),
-                "--cloud-id",
-                f.cloud_id.as_deref(),
-                file,
-                "cloud_id",
-            ),
-            given(
-                c.cloud_key.as_deref(),
-                "--cloud-key",
+                explicit(&secrets.cloud_key),
                 f.cloud_key.as_deref(),
                 file,
                 "cloud_key",
@@ -195,9 +243,9 @@ fn credentials(opts: &Options<'_>, file: &LoadedFile) -> Result<Credentials, Cli
         )
     } else {
         (
-            given(None, "", f.cloud_id.as_deref(), file, "cloud_id"),
-            given(None, "", f.cloud_key.as_deref(), file, "cloud_key"),
-            given(None, "", f.devicekey.as_deref(), file, "devicekey"),
+            given(None, f.cloud_id.as_deref(), file, "cloud_id"),
+            given(None, f.cloud_key.as_deref(), file, "cloud_key"),
+            given(None, f.devicekey.as_deref(), file, "devicekey"),
         )
     };
     let mut creds = Credentials::default();
@@ -205,16 +253,14 @@ fn credentials(opts: &Options<'_>, file: &LoadedFile) -> Result<Credentials, Cli
     set(cloud_key, |v| creds.set_cloud_key(v))?;
     set(devicekey, |v| creds.set_devicekey(v))?;
     let device_id = given(
-        opts.device_id,
-        "--device-id",
+        opts.device_id.map(|v| (v, "--device-id")),
         f.device_id.as_deref(),
         file,
         "device_id",
     );
     set(device_id, |v| creds.set_device_id(v))?;
     let private_key = given(
-        opts.private_key,
-        "--private-key",
+        explicit(&secrets.private_key),
         f.private_key.as_deref(),
         file,
         "private_key",
@@ -228,10 +274,66 @@ fn credentials(opts: &Options<'_>, file: &LoadedFile) -> Result<Credentials, Cli
             "cloud_key"
         };
         return Err(CliError::Config(format!(
-            "{missing} is missing: give both --cloud-id and --cloud-key, or --devicekey"
+            "{missing} is missing: give both the cloud id and the cloud key, or the device key"
         )));
     }
     Ok(creds)
+}
+
+/// At most one input may be standard input (`-`).
+fn check_stdin(opts: &Options<'_>) -> Result<(), CliError> {
+    let c = opts.connection;
+    let dash = |p: Option<&std::path::Path>| p == Some(std::path::Path::new("-"));
+    let users: Vec<&str> = [
+        (dash(c.file.as_deref()), "-f -"),
+        (dash(c.devicekey_file.as_deref()), "--devicekey-file -"),
+        (dash(c.cloud_key_file.as_deref()), "--cloud-key-file -"),
+        (dash(opts.private_key_file), "--private-key-file -"),
+        (opts.stdin_messages, "the message -"),
+    ]
+    .into_iter()
+    .filter_map(|(used, name)| used.then_some(name))
+    .collect();
+    if users.len() > 1 {
+        return Err(CliError::Usage(format!(
+            "standard input can be read only once, but {} all read it",
+            users.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The network interface's settings: the file's `network_options`, then
+/// each `--network-option` (which wins over the file's; a key given twice
+/// on the command line is an error, as in the file).
+fn network_settings(
+    c: &Connection,
+    f: &crate::config::FileConfig,
+) -> Result<AdapterConfig, CliError> {
+    let mut config = AdapterConfig::new();
+    for (key, value) in f.network_options.iter().flatten() {
+        if key == "passphrase" {
+            config.set_secret(key.as_str(), value.as_str());
+        } else {
+            config.set(key.as_str(), value.as_str());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in &c.network_options {
+        if key == "passphrase" {
+            return Err(CliError::Usage(format!(
+                "the passphrase cannot be an option (it would show in the process list): put \
+                 it in the credentials file as `passphrase`, or in {PASSPHRASE_ENV}"
+            )));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(CliError::Usage(format!(
+                "--network-option {key} is given twice; give each setting once"
+            )));
+        }
+        config.set(key.as_str(), value.as_str());
+    }
+    Ok(config)
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -246,20 +348,21 @@ pub fn open(
     outbox: Box<dyn Outbox>,
 ) -> Result<Session, CliError> {
     let c = opts.connection;
+    check_stdin(opts)?;
     let file = LoadedFile::load(c.file.as_deref())?;
     if let Some(w) = &file.warning {
         printer.warning(w);
     }
     let f = &file.values;
 
-    // Where to send.
+    // Where to send: the option's host and the file's are checked alike.
     let file_host = non_empty(f.host.as_deref());
-    if let Some(h) = file_host.filter(|h| c.host.is_none() && h.contains(char::is_whitespace)) {
-        return Err(CliError::Config(format!(
-            "{}: {h:?} is not a host name (it holds a space){}",
-            file.source("host"),
-            comment_hint(h)
-        )));
+    if let Some(h) = &c.host {
+        crate::validate::host(h).map_err(|why| CliError::Usage(format!("--host: {why}")))?;
+    } else if let Some(h) = file_host {
+        crate::validate::host(h).map_err(|why| {
+            CliError::Config(format!("{}: {why}{}", file.source("host"), comment_hint(h)))
+        })?;
     }
     let mut host = c.host.clone().or_else(|| file_host.map(str::to_owned));
     let mut port = match c.port {
@@ -295,23 +398,7 @@ pub fn open(
         (None, false, Some(_)) => Some("wifi"),
         (None, false, None) => None,
     };
-    let mut network_config = AdapterConfig::new();
-    for (key, value) in f.network_options.iter().flatten() {
-        if key == "passphrase" {
-            network_config.set_secret(key.as_str(), value.as_str());
-        } else {
-            network_config.set(key.as_str(), value.as_str());
-        }
-    }
-    for (key, value) in &c.network_options {
-        if key == "passphrase" {
-            return Err(CliError::Usage(format!(
-                "the passphrase cannot be an option (it would show in the process list): put \
-                 it in the credentials file as `passphrase`, or in {PASSPHRASE_ENV}"
-            )));
-        }
-        network_config.set(key.as_str(), value.as_str());
-    }
+    let mut network_config = network_settings(c, f)?;
     if let Some(ssid) = ssid {
         network_config.set("ssid", ssid);
     }
@@ -327,7 +414,12 @@ pub fn open(
     }
 
     // The credentials and the authentication.
-    let mut creds = credentials(opts, &file)?;
+    let secrets = if opts.purpose == Purpose::Raw {
+        Explicit::default()
+    } else {
+        Explicit::resolve(opts, printer)?
+    };
+    let mut creds = credentials(opts, &secrets, &file)?;
     let authtype = match opts.authtype {
         Some(a) => Some(a),
         None => file.authtype()?,
@@ -358,11 +450,10 @@ pub fn open(
                         .set_devicekey(DEMO_DEVICEKEY)
                         .map_err(|e| CliError::Config(e.to_string()))?;
                 } else {
-                    return Err(CliError::Config(
-                        "no device key: give --devicekey (or --cloud-id and --cloud-key), or a \
-                         credentials file with -f; or try --simulate"
-                            .to_owned(),
-                    ));
+                    return Err(CliError::Config(format!(
+                        "no device key: give a credentials file with -f, --devicekey-file FILE \
+                         or {DEVICEKEY_ENV} (or the cloud id and key); or try --simulate"
+                    )));
                 }
             }
             AuthType::Totp => {
@@ -374,11 +465,11 @@ pub fn open(
                         .map_err(|e| CliError::Config(e.to_string()))?;
                 }
                 if creds.device_id().is_empty() || creds.private_key().is_empty() {
-                    return Err(CliError::Config(
-                        "totp authentication needs --device-id and --private-key (or device_id \
-                         and private_key in the credentials file)"
-                            .to_owned(),
-                    ));
+                    return Err(CliError::Config(format!(
+                        "totp authentication needs a device id (--device-id) and a private key \
+                         (--private-key-file FILE or {PRIVATE_KEY_ENV}), or device_id and \
+                         private_key in the credentials file"
+                    )));
                 }
                 if c.simulate {
                     let device = Device::totp(creds.device_id(), creds.private_key())
@@ -418,8 +509,14 @@ pub fn open(
         transport_config.set("timeout", t.to_string());
     }
 
+    let mut auth_config = AdapterConfig::new();
+    if opts.metadata {
+        auth_config.set("metadata", "true");
+    }
+
     let mut builder = Hologram::builder()
         .credentials(creds)
+        .authentication_config(auth_config)
         .transport(if opts.purpose == Purpose::Raw {
             "raw"
         } else {
@@ -431,8 +528,12 @@ pub fn open(
         .outbox(outbox);
     if let Some(n) = network {
         builder = builder.network(n);
+        // Plugins are code: loaded only when the network asked for is not
+        // a built-in one.
+        if let Some(registry) = crate::plugins::registry_for(n, c, printer)? {
+            builder = builder.registry(registry);
+        }
     }
-    builder = crate::plugins::with_plugins(builder, c.plugins_dir.as_deref())?;
     let hologram = builder.build()?;
     let refusals = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&refusals);
@@ -441,9 +542,17 @@ pub fn open(
         .subscribe(Event::MessageRefused, move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    hologram
+        .events()
+        .subscribe(Event::SocketConnected, move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
     Ok(Session {
         hologram,
         sim,
         refusals,
+        connections,
     })
 }
