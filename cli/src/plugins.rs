@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hologram::plugins::PluginError;
-use hologram::{AdapterKind, NetworkMaker, Origin, Registry, RegistryError};
+use hologram::{AdapterKind, NetworkInterface, Origin, Registry, RegistryError, SharedFactory};
 use hologram_plugin_loader::{plugins_dirs_from_env, scan_dirs_with, Trust};
 use serde::Serialize;
 
@@ -51,8 +51,8 @@ fn load(dir: Option<&Path>, trust: Trust) -> Result<(Registry, Vec<PluginError>)
             version: plugin.version().to_owned(),
         };
         let make = plugin.clone();
-        let maker: NetworkMaker = Arc::new(move |ctx| make.make(ctx));
-        match registry.register_network(plugin.name(), plugin.summary(), origin, maker) {
+        let factory: SharedFactory<dyn NetworkInterface> = Arc::new(move |ctx| make.make(ctx));
+        match registry.register(plugin.name(), plugin.summary(), origin, factory) {
             Ok(()) => {
                 log::info!(target: "Plugins", "loaded network {:?} {} from {}", plugin.name(), plugin.version(), plugin.path().display());
             }
@@ -180,6 +180,7 @@ pub fn list(args: &PluginsListArgs, printer: &Printer) -> Result<Status, CliErro
         AdapterKind::Network,
         AdapterKind::Transport,
         AdapterKind::Authenticator,
+        AdapterKind::Outbox,
     ] {
         let kind_name = kind.to_string();
         printer.line(&format!("{kind_name}:"));

@@ -90,11 +90,14 @@ impl Session {
     }
 }
 
-/// An outbox that keeps nothing: without `--outbox`, a message that could
-/// not be delivered (after the SDK's retries) is reported as NOT delivered
-/// and not tried again behind the user's back.
+/// The outbox without `--outbox`: it holds only the messages of the send
+/// in progress, so the SDK can deliver them, and forgets them when the
+/// next send starts. A message that could not be delivered (after the
+/// SDK's retries) is reported as NOT delivered and not tried again behind
+/// the user's back.
 #[derive(Debug, Default)]
 pub struct DiscardOutbox {
+    current: std::collections::VecDeque<Queued>,
     last_sequence: u64,
 }
 
@@ -102,22 +105,40 @@ impl Outbox for DiscardOutbox {
     fn push(
         &mut self,
         sequence: u64,
-        _message: &hologram::Message,
+        message: &hologram::Message,
     ) -> Result<Option<Queued>, OutboxError> {
-        self.last_sequence = self.last_sequence.max(sequence);
+        self.push_batch(&[(sequence, message)])?;
         Ok(None)
     }
 
-    fn pending(&mut self, _limit: usize) -> Result<Vec<Queued>, OutboxError> {
+    fn push_batch(
+        &mut self,
+        items: &[(u64, &hologram::Message)],
+    ) -> Result<Vec<Queued>, OutboxError> {
+        // The previous send's leftovers were already reported as not
+        // delivered: they are forgotten, not dropped for room.
+        self.current.clear();
+        for &(sequence, message) in items {
+            self.last_sequence = self.last_sequence.max(sequence);
+            self.current.push_back(Queued {
+                sequence,
+                message: message.clone(),
+            });
+        }
         Ok(Vec::new())
     }
 
-    fn remove(&mut self, _sequence: u64) -> Result<(), OutboxError> {
+    fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {
+        Ok(self.current.iter().take(limit).cloned().collect())
+    }
+
+    fn remove(&mut self, sequence: u64) -> Result<(), OutboxError> {
+        self.current.retain(|q| q.sequence != sequence);
         Ok(())
     }
 
     fn len(&self) -> usize {
-        0
+        self.current.len()
     }
 
     fn last_sequence(&self) -> u64 {

@@ -103,10 +103,14 @@ impl From<Error> for OutboxError {
                 size: usize::try_from(size).unwrap_or(usize::MAX),
                 limit: usize::try_from(limit).unwrap_or(usize::MAX),
             },
-            other => OutboxError::Storage {
-                operation: other.operation(),
-                detail: other.to_string(),
-            },
+            other => {
+                // The system's error stays in the chain of causes, under ours.
+                let kind = match &other {
+                    Error::Io { source, .. } => source.kind(),
+                    _ => io::ErrorKind::Other,
+                };
+                OutboxError::storage(other.operation(), io::Error::new(kind, other))
+            }
         }
     }
 }

@@ -33,7 +33,9 @@ fn require_root() {
 /// The refusal's text; panics if `open` did not refuse for safety.
 fn refusal(result: Result<FileOutbox, OutboxError>) -> String {
     match result {
-        Err(OutboxError::Storage { operation, detail }) if operation == UNSAFE => detail,
+        Err(OutboxError::Storage { operation, source }) if operation == UNSAFE => {
+            source.to_string()
+        }
         other => panic!("expected a refusal ({UNSAFE}), got {other:?}"),
     }
 }
