@@ -64,11 +64,17 @@ fn stdin_lines() -> impl Iterator<Item = Result<String, CliError>> {
 /// Opens the durable outbox; returns it and how many messages it lost to
 /// damage found on opening.
 fn open_outbox(dir: &Path) -> Result<(Box<dyn Outbox>, u64), CliError> {
-    let outbox = hologram_outbox::FileOutbox::open(dir).map_err(|e| {
-        CliError::sdk(
+    let outbox = hologram_outbox::FileOutbox::open(dir).map_err(|e| match e {
+        // Not a storage failure: the user has something to fix.
+        hologram::OutboxError::Storage { operation, source }
+            if operation == hologram_outbox::UNSAFE =>
+        {
+            CliError::Config(format!("cannot use the outbox {}: {source}", dir.display()))
+        }
+        e => CliError::sdk(
             format!("cannot open the outbox {}", dir.display()),
             e.into(),
-        )
+        ),
     })?;
     let lost = outbox.lost();
     Ok((Box::new(outbox), lost))
@@ -194,8 +200,7 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
     crate::cloud_sim::report_and_stop(&mut session, printer);
     let lost_later = session
         .hologram
-        .outbox()
-        .lost()
+        .messages_lost()
         .saturating_sub(lost_at_open);
     lost = lost.max(report_loss(args, lost_later, printer));
     result?;

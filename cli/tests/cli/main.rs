@@ -6,6 +6,7 @@ mod cloud_sim;
 mod common;
 mod file;
 mod misc;
+mod outbox;
 mod plugins;
 mod secrets;
 mod send;

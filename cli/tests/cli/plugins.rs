@@ -131,3 +131,118 @@ fn send_over_a_plugin_network() {
         "plugins directory /nonexistent does not exist",
     );
 }
+
+/// A plugins directory holding a library that cannot be loaded: a run
+/// that loads plugins says so, one that does not, says nothing.
+fn dir_with_junk() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("libjunk.so"), b"not an ELF file").unwrap();
+    dir
+}
+
+#[test]
+fn plugins_are_not_loaded_when_the_network_is_built_in_or_none() {
+    let dir = dir_with_junk();
+    let d = dir.path().to_str().unwrap();
+    for args in [
+        &["send", "--simulate", "x"][..],
+        &["send", "--simulate", "--network", "sim", "x"][..],
+    ] {
+        let r = crate::common::run(
+            crate::common::hologram()
+                .args(["-v"])
+                .args(args)
+                .env("HOLOGRAM_PLUGINS_DIR", d),
+        );
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(!r.stderr.contains("libjunk"), "loaded plugins: {r:?}");
+    }
+    // Asked for a network that is not built in: the plugins are loaded.
+    let r = crate::common::run(
+        crate::common::hologram()
+            .args(["send", "--simulate", "--network", "lora", "x"])
+            .env("HOLOGRAM_PLUGINS_DIR", d),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("libjunk.so"), "{r:?}");
+}
+
+#[test]
+fn plugins_others_may_change_are_refused_unless_allowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = plugins_dir_with_cellular();
+    let d = dir.path().to_str().unwrap();
+    let so = dir.path().join("libcellular.so");
+    let args = [
+        "send",
+        "--simulate",
+        "--plugins-dir",
+        d,
+        "--network",
+        "cellular",
+        "--network-option",
+        "device=sim",
+        "x",
+    ];
+    // A library anyone may write.
+    std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let r = expect(&args, 2);
+    assert!(
+        r.stderr.contains("libcellular.so: not loaded")
+            && r.stderr.contains("writable by other users (mode 666)")
+            && r.stderr.contains("--allow-untrusted-plugins"),
+        "{r:?}"
+    );
+    let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
+    assert!(r.stdout.contains("not loaded:"), "{r:?}");
+    assert!(!r.stdout.contains("  cellular "), "{r:?}");
+    // Those who mean it.
+    let allowed = [&args[..], &["--allow-untrusted-plugins"]].concat();
+    let r = expect(&allowed, 0);
+    assert!(r.stdout.contains("data=\"x\""), "{r:?}");
+    let r = expect(
+        &[
+            "plugins",
+            "list",
+            "--plugins-dir",
+            d,
+            "--allow-untrusted-plugins",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("  cellular "), "{r:?}");
+
+    // A directory anyone may write.
+    std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let r = expect(&args, 2);
+    assert!(
+        r.stderr
+            .contains("plugins directory is writable by other users (mode 777)"),
+        "{r:?}"
+    );
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    expect(&args, 0);
+}
+
+#[test]
+fn plugins_owned_by_another_user_are_refused() {
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata("/proc/self")
+            .map(|m| m.uid())
+            .unwrap_or(1),
+        0,
+        "this test needs root (it hands a file to another user); run the tests as root, as CI does"
+    );
+    let dir = plugins_dir_with_cellular();
+    let d = dir.path().to_str().unwrap();
+    std::os::unix::fs::chown(dir.path().join("libcellular.so"), Some(65534), None).unwrap();
+    let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
+    assert!(
+        r.stdout
+            .contains("owned by user id 65534, neither root nor this user"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("  cellular "), "{r:?}");
+}
