@@ -376,8 +376,9 @@ pub fn open(
     }
     let f = &file.values;
 
-    // Where to send: the option's host and the file's are checked alike.
-    let file_host = non_empty(f.host.as_deref());
+    // Where to send: the option's host and the file's are checked alike,
+    // as given (a space kept inside quotes is an error in both).
+    let file_host = f.host.as_deref().filter(|h| !h.is_empty());
     if let Some(h) = &c.host {
         crate::validate::host(h).map_err(|why| CliError::Usage(format!("--host: {why}")))?;
     } else if let Some(h) = file_host {
