@@ -135,3 +135,22 @@ fn help_puts_the_private_ways_first() {
         "{top:?}"
     );
 }
+
+#[test]
+#[ignore = "needs the authenticators' `metadata` setting, which lands with the authentication work; run with --ignored once it is merged"]
+fn metadata_sends_the_reference_metadata_record() {
+    let cap = Capture::ok();
+    let r = run(hologram()
+        .env("HOLOGRAM_DEVICEKEY", "12345678")
+        .args(args(&cap.port()))
+        .arg("--metadata"));
+    assert_eq!(r.code, 0, "{r:?}");
+    let sent = &cap.received()[0];
+    assert!(sent.contains("\"m\":\"\\u0001agnostic-"), "{sent}");
+    // Off by default.
+    let r = run(hologram()
+        .env("HOLOGRAM_DEVICEKEY", "12345678")
+        .args(args(&cap.port())));
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!cap.received()[1].contains("\"m\":"), "{:?}", cap.received());
+}
