@@ -106,6 +106,37 @@ fn read_log(file: &File, path: &Path, cap: u64) -> Result<Vec<u8>, Error> {
     Ok(bytes)
 }
 
+/// How many times a held lock is tried before the outbox is reported as
+/// in use, and the pause between tries.
+const LOCK_TRIES: u32 = 20;
+const LOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Takes the directory's `flock`. A lock is shared by every copy of its
+/// file descriptor, and a process forking (to start another program) holds
+/// copies for the moment between its fork and its exec: a lock just
+/// released can look held for that moment. So a held lock is tried again
+/// a few times (at most `LOCK_TRIES` × `LOCK_PAUSE`) before the outbox is
+/// reported as in use.
+fn lock_briefly_retried(lock: &File, dir: &Path, lock_path: &Path) -> Result<(), Error> {
+    let mut tries = 0;
+    loop {
+        match lock.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) if tries + 1 < LOCK_TRIES => {
+                tries += 1;
+                std::thread::sleep(LOCK_PAUSE);
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::Locked {
+                    dir: dir.to_owned(),
+                    lock: lock_path.to_owned(),
+                })
+            }
+            Err(TryLockError::Error(e)) => return Err(Error::io("lock", lock_path, e)),
+        }
+    }
+}
+
 impl Log {
     /// Checks and locks `dir` (creating it if needed), then opens and
     /// scans its log, creating an empty one if there is none, refusing one
@@ -115,16 +146,7 @@ impl Log {
         files::check_dir(dir)?;
         let lock_path = dir.join(LOCK_FILE);
         let lock = files::open(&lock_path, Create::IfMissing)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => {
-                return Err(Error::Locked {
-                    dir: dir.to_owned(),
-                    lock: lock_path,
-                })
-            }
-            Err(TryLockError::Error(e)) => return Err(Error::io("lock", &lock_path, e)),
-        }
+        lock_briefly_retried(&lock, dir, &lock_path)?;
         // A compaction cut short: the old log is still the valid one. The
         // leftover is never read, and the next compaction removes it first.
         let tmp = dir.join(TMP_FILE);
