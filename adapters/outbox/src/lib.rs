@@ -142,7 +142,7 @@ mod settings;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use hologram_ports::{Message, Outbox, OutboxError, Queued};
 
@@ -153,11 +153,56 @@ use crate::error::Error;
 use crate::journal::{verify_message, Log};
 use crate::record::{DecodeError, Mark, State, MARK_LEN, MAX_SEQUENCE};
 use crate::scan::Entry;
+pub use crate::settings::FullPolicy;
 use crate::settings::{log_cap, Limits};
-pub use crate::settings::{FileOutboxBuilder, FullPolicy};
 
 /// The log target of the outbox's warnings.
 const LOG_TARGET: &str = "Outbox";
+
+/// Settings for a [`FileOutbox`]; from [`FileOutbox::builder`].
+#[derive(Debug, Clone)]
+pub struct FileOutboxBuilder {
+    dir: PathBuf,
+    limits: Limits,
+}
+
+impl FileOutboxBuilder {
+    /// The most messages held (default [`FileOutbox::DEFAULT_MAX_MESSAGES`]).
+    /// At least 1.
+    pub fn max_messages(mut self, n: usize) -> Self {
+        self.limits.max_messages = n;
+        self
+    }
+
+    /// The most bytes of message records held (default
+    /// [`FileOutbox::DEFAULT_MAX_BYTES`]); a record is 23 bytes plus the
+    /// data plus one byte more than each topic. At least 1.
+    pub fn max_bytes(mut self, bytes: u64) -> Self {
+        self.limits.max_bytes = bytes;
+        self
+    }
+
+    /// What to do when full (default [`FullPolicy::Refuse`]).
+    pub fn when_full(mut self, policy: FullPolicy) -> Self {
+        self.limits.when_full = policy;
+        self
+    }
+
+    /// Compact the log once this many of its bytes are dead (and they
+    /// outweigh the live ones); default
+    /// [`FileOutbox::DEFAULT_COMPACT_AFTER`]. Lower means a smaller file
+    /// and more rewrites; 0 compacts whenever the outbox empties.
+    pub fn compact_after(mut self, bytes: u64) -> Self {
+        self.limits.compact_after = bytes;
+        self
+    }
+
+    /// Opens the outbox: creates the directory if needed, locks it, and
+    /// reads back what it holds, repairing and reporting any damage.
+    pub fn open(self) -> Result<FileOutbox, OutboxError> {
+        Ok(FileOutbox::open_with(&self.dir, self.limits)?)
+    }
+}
 
 /// A durable [`Outbox`] in a directory. See the [crate docs](crate) for
 /// the guarantees and the format.
@@ -228,7 +273,7 @@ impl FileOutbox {
         }
     }
 
-    pub(crate) fn open_with(dir: &Path, limits: Limits) -> Result<FileOutbox, Error> {
+    fn open_with(dir: &Path, limits: Limits) -> Result<FileOutbox, Error> {
         if limits.max_messages == 0 {
             return Err(Error::Setting {
                 setting: "max_messages",
