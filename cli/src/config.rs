@@ -158,7 +158,7 @@ impl LoadedFile {
             warning: if path == Path::new("-") {
                 None
             } else {
-                permission_warning(path, "credentials file")
+                crate::input::permission_warning(path, "credentials file")
             },
         })
     }
@@ -216,21 +216,6 @@ pub fn comment_hint(value: &str) -> &'static str {
     }
 }
 
-/// The system's reason for an I/O error, without the "(os error N)" noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_owned(),
-                None => s,
-            }
-        }
-    }
-}
-
 /// Parses the text of a credentials file. The error names the line (and the
 /// key, for an unknown one) but never quotes the text.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
@@ -275,21 +260,6 @@ fn serde_problem(message: &str, at: Option<(usize, usize)>) -> String {
         return format!("invalid value{place}: every value must be a string or a number");
     }
     format!("invalid HJSON{place}")
-}
-
-/// A warning when the file can be read or written by users other than its
-/// owner; `what` names it ("credentials file").
-pub fn permission_warning(path: &Path, what: &str) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    (mode & 0o077 != 0).then(|| {
-        format!(
-            "{what} {} is accessible by other users (mode {:03o}); run: chmod 600 {}",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )
-    })
 }
 
 #[cfg(test)]

@@ -31,23 +31,15 @@ pub fn read_capped(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>, CliErro
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
         .open(path)
-        .map_err(|e| {
-            CliError::Config(format!(
-                "cannot read {what} {shown}: {}",
-                crate::config::io_reason(&e)
-            ))
-        })?;
+        .map_err(|e| CliError::Config(format!("cannot read {what} {shown}: {}", io_reason(&e))))?;
     check_regular(&file, what, &shown)?;
     read_to_cap(file, what, &shown, cap)
 }
 
 fn check_regular(file: &File, what: &str, shown: &str) -> Result<(), CliError> {
-    let meta = file.metadata().map_err(|e| {
-        CliError::Config(format!(
-            "cannot read {what} {shown}: {}",
-            crate::config::io_reason(&e)
-        ))
-    })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| CliError::Config(format!("cannot read {what} {shown}: {}", io_reason(&e))))?;
     if meta.is_file() {
         Ok(())
     } else {
@@ -60,12 +52,10 @@ fn check_regular(file: &File, what: &str, shown: &str) -> Result<(), CliError> {
 
 fn read_to_cap(input: impl Read, what: &str, shown: &str, cap: u64) -> Result<Vec<u8>, CliError> {
     let mut bytes = Vec::new();
-    input.take(cap + 1).read_to_end(&mut bytes).map_err(|e| {
-        CliError::Config(format!(
-            "cannot read {what} {shown}: {}",
-            crate::config::io_reason(&e)
-        ))
-    })?;
+    input
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::Config(format!("cannot read {what} {shown}: {}", io_reason(&e))))?;
     if bytes.len() as u64 > cap {
         return Err(CliError::Usage(format!(
             "{what} {shown} is larger than {cap} bytes, the most a {what} may hold"
@@ -103,6 +93,36 @@ pub fn read_line(
         )));
     }
     Ok(true)
+}
+
+/// The system's reason for an I/O error, without the "(os error N)" noise.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_owned(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// A warning when the file can be read or written by users other than its
+/// owner; `what` names it ("credentials file").
+pub fn permission_warning(path: &Path, what: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "{what} {} is accessible by other users (mode {:03o}); run: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -114,7 +114,7 @@ fn read_key_file(
         )));
     }
     if path != Path::new("-") {
-        if let Some(w) = crate::config::permission_warning(path, "key file") {
+        if let Some(w) = crate::input::permission_warning(path, "key file") {
             printer.warning(&w);
         }
     }

@@ -152,5 +152,9 @@ fn metadata_sends_the_reference_metadata_record() {
         .env("HOLOGRAM_DEVICEKEY", "12345678")
         .args(args(&cap.port())));
     assert_eq!(r.code, 0, "{r:?}");
-    assert!(!cap.received()[1].contains("\"m\":"), "{:?}", cap.received());
+    assert!(
+        !cap.received()[1].contains("\"m\":"),
+        "{:?}",
+        cap.received()
+    );
 }
