@@ -109,7 +109,10 @@ pub struct Queued {
 /// # For implementers
 ///
 /// `push` must keep the message before returning (a durable outbox syncs it
-/// to disk); `remove` is called only once the cloud gave a final answer.
+/// to disk): the core pushes every message it accepts and sends only what
+/// [`pending`](Outbox::pending) gives back, so an outbox that does not keep
+/// a message never sends it. `remove` is called only once the cloud gave a
+/// final answer.
 /// Sequence numbers only grow, also across restarts for a durable outbox.
 /// A message larger than the outbox could hold even when empty is
 /// [`OutboxError::TooLarge`], not [`OutboxError::Full`].

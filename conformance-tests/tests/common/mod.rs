@@ -6,7 +6,6 @@ use std::fmt;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use hologram_conformance::{EventCallback, KitTimeouts, ObservableSink};
@@ -132,10 +131,10 @@ impl MemoryNetwork {
 
     fn poisoned(&self) -> Result<(), NetworkError> {
         if self.failed && self.is(NetFault::PoisonedAfterFailure) {
-            return Err(NetworkError::Io {
-                operation: "anything",
-                detail: "poisoned by an earlier failure".into(),
-            });
+            return Err(NetworkError::other(
+                "anything",
+                "poisoned by an earlier failure",
+            ));
         }
         Ok(())
     }
@@ -524,7 +523,9 @@ pub enum AuthFault {
     LeaksKeyInDebug,
     LeaksKeyInError,
     OffByOneCounter,
+    /// Refuses a second message in one window (the seed-era behaviour).
     ReusesWindow,
+    /// Gives each message of a window its own password.
     ZeroRetryAfter,
     AcceptsNul,
     BurnsWindowOnError,
@@ -705,11 +706,14 @@ impl Authenticator for RefTotp {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         let counter = self.now / self.window;
+        // Refusing a second payload in a window, as the seed-era SDK did.
+        let refuse = || AuthError::Unsupported {
+            authenticator: "totp",
+            operation: "a second payload in one time window",
+        };
         if self.is(AuthFault::BurnsWindowOnError) {
             if self.used == Some(counter) {
-                return Err(AuthError::WindowUsed {
-                    retry_after: Duration::from_secs(1),
-                });
+                return Err(refuse());
             }
             self.used = Some(counter);
         }
@@ -730,20 +734,15 @@ impl Authenticator for RefTotp {
                 reason: "it holds a NUL byte",
             });
         }
-        if self.used == Some(counter)
-            && !self.is(AuthFault::ReusesWindow)
-            && !self.is(AuthFault::BurnsWindowOnError)
-        {
-            let next = (counter + 1) * self.window;
-            let retry_after = if self.is(AuthFault::ZeroRetryAfter) {
-                Duration::ZERO
-            } else {
-                Duration::from_secs(next - self.now)
-            };
-            return Err(AuthError::WindowUsed { retry_after });
+        let again = self.used == Some(counter);
+        if again && self.is(AuthFault::ReusesWindow) {
+            return Err(refuse());
         }
         self.used = Some(counter);
-        let shifted = if self.is(AuthFault::OffByOneCounter) {
+        // `ZeroRetryAfter`: a new password for each message of a window.
+        let shifted = if self.is(AuthFault::OffByOneCounter)
+            || (again && self.is(AuthFault::ZeroRetryAfter))
+        {
             counter + 1
         } else {
             counter

@@ -46,13 +46,19 @@ impl CellularError {
         match self {
             CellularError::Open { device, source } => match source.kind() {
                 io::ErrorKind::NotFound => NetworkError::NoSuchInterface { name: device },
-                io::ErrorKind::PermissionDenied => NetworkError::other(
+                io::ErrorKind::PermissionDenied => NetworkError::io(
                     operation,
-                    format!(
-                        "permission denied opening {device} (is the user in the dialout group?)"
+                    io::Error::new(
+                        source.kind(),
+                        format!(
+                            "permission denied opening {device} (is the user in the dialout group?)"
+                        ),
                     ),
                 ),
-                _ => NetworkError::other(operation, format!("cannot open {device}: {source}")),
+                _ => NetworkError::io(
+                    operation,
+                    io::Error::new(source.kind(), format!("cannot open {device}: {source}")),
+                ),
             },
             CellularError::Timeout { after, .. } => NetworkError::Timeout { operation, after },
             CellularError::SimNotReady { state } => NetworkError::ConnectFailed {
