@@ -286,3 +286,54 @@ fn a_connection_closed_without_a_reply_is_not_confirmed() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(ok.received()[0].contains("kept"));
 }
+
+#[test]
+fn a_sigkill_during_the_first_send_loses_none_of_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let (accepted, first_send) = std::sync::mpsc::channel();
+    // Takes the first message and never answers.
+    let server = std::thread::spawn(move || {
+        let conn = listener.accept().map(|(s, _)| s);
+        let _ = accepted.send(());
+        // Held until the client is gone (the test drops the listener's
+        // side by returning).
+        conn
+    });
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("hologram"))
+        .env("HOLOGRAM_DEVICEKEY", "12345678")
+        .env_remove("HOLOGRAM_PLUGINS_DIR")
+        .args([
+            "send",
+            "--host",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "--timeout",
+            "60",
+            "--outbox",
+        ])
+        .arg(&outbox)
+        .args(["k-one", "k-two", "k-three"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    first_send
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the first send reached the server");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(server.join());
+
+    let cap = Capture::ok();
+    let r = send(&outbox, &cap.port(), &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let got = cap.received();
+    assert_eq!(got.len(), 3, "{got:?}");
+    for (sent, m) in got.iter().zip(["k-one", "k-two", "k-three"]) {
+        assert!(sent.contains(m), "{got:?}");
+    }
+}
