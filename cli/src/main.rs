@@ -10,9 +10,11 @@
 mod args;
 mod cloud_sim;
 mod config;
+mod credentials;
 mod exit;
 mod input;
 mod logging;
+mod options;
 mod output;
 mod plugins;
 mod secrets;

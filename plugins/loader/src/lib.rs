@@ -50,144 +50,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use hologram_plugin_abi::host::{
-    NewNetworkError, OpenError, PanicHook, PanicReport, PluginLibrary,
-};
+use hologram_plugin_abi::host::{NewNetworkError, PanicHook, PanicReport, PluginLibrary};
 use hologram_ports::{AdapterContext, AdapterError, NetworkError, NetworkInterface};
 
 pub use hologram_plugin_abi::ABI_VERSION;
 
+mod error;
+mod trust;
+
+pub use crate::error::PluginError;
+use crate::trust::check_file;
+pub use crate::trust::{check_dir, Trust};
+
 /// The environment variable naming the plugins directories (`:`-separated).
 pub const PLUGINS_DIR_ENV: &str = "HOLOGRAM_PLUGINS_DIR";
-
-/// A plugin could not be loaded or misbehaved. Every variant names the
-/// library file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PluginError {
-    /// The directory or file could not be read.
-    #[error("plugin {}: cannot read it: {detail}", path.display())]
-    Unreadable {
-        /// The directory or file.
-        path: PathBuf,
-        /// What the system said.
-        detail: String,
-    },
-    /// The file is not a loadable shared library.
-    #[error("plugin {}: not a loadable library: {detail}", path.display())]
-    NotALibrary {
-        /// The file.
-        path: PathBuf,
-        /// What the dynamic loader said.
-        detail: String,
-    },
-    /// The library is not a Hologram network plugin: it has no root module.
-    #[error("plugin {}: not a Hologram network plugin: {detail}", path.display())]
-    NoRootModule {
-        /// The file.
-        path: PathBuf,
-        /// What is missing.
-        detail: String,
-    },
-    /// The library was built for another plugin ABI (another major
-    /// version, another layout, another `abi_stable`). Rebuild it against
-    /// this SDK's `hologram-plugin-abi`.
-    #[error("plugin {}: incompatible plugin ABI: this SDK loads {expected}, the plugin has {found}; rebuild it against hologram-plugin-abi {ABI_VERSION}", path.display())]
-    IncompatibleAbi {
-        /// The file.
-        path: PathBuf,
-        /// What this SDK accepts.
-        expected: String,
-        /// What the plugin declares.
-        found: String,
-        /// The checker's explanation (may be empty).
-        detail: String,
-    },
-    /// The plugin's initialization failed, or it declares an invalid name
-    /// or version.
-    #[error("plugin {}: {detail}", path.display())]
-    InitFailed {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        detail: String,
-    },
-    /// Another network (a built-in one or another plugin) already has the
-    /// name this plugin declares; the first one loaded is kept.
-    #[error("plugin {}: the network name {name:?} is already taken by {other}", path.display())]
-    DuplicateName {
-        /// The file that was not registered.
-        path: PathBuf,
-        /// The name.
-        name: String,
-        /// The one that has it: `built-in` or `plugin <file>`.
-        other: String,
-    },
-    /// The directory or library may be changed by another user (it is
-    /// writable by group or others, or owned by a user other than root and
-    /// this one), so it was not opened. See [`Trust`].
-    #[error("plugin {}: not loaded: {detail}", path.display())]
-    Untrusted {
-        /// The directory or file.
-        path: PathBuf,
-        /// What is wrong and the fix.
-        detail: String,
-    },
-    /// A call into the plugin panicked. The panic was caught inside the
-    /// plugin; the call failed and that instance is disabled.
-    #[error("plugin {}: panicked in {call}: {message}", path.display())]
-    Panicked {
-        /// The file.
-        path: PathBuf,
-        /// The call (`load`, `new`, `connect`, ...).
-        call: String,
-        /// The panic message.
-        message: String,
-    },
-}
-
-impl PluginError {
-    /// The library file (or directory) the error is about.
-    pub fn path(&self) -> &Path {
-        match self {
-            PluginError::Unreadable { path, .. }
-            | PluginError::NotALibrary { path, .. }
-            | PluginError::NoRootModule { path, .. }
-            | PluginError::IncompatibleAbi { path, .. }
-            | PluginError::InitFailed { path, .. }
-            | PluginError::DuplicateName { path, .. }
-            | PluginError::Untrusted { path, .. }
-            | PluginError::Panicked { path, .. } => path,
-        }
-    }
-
-    fn from_open(path: &Path, e: OpenError) -> PluginError {
-        let path = path.to_owned();
-        match e {
-            OpenError::NotALibrary { detail } => PluginError::NotALibrary { path, detail },
-            OpenError::NoRootModule { detail } => PluginError::NoRootModule { path, detail },
-            OpenError::IncompatibleAbi {
-                expected,
-                found,
-                detail,
-            } => PluginError::IncompatibleAbi {
-                path,
-                expected,
-                found,
-                detail,
-            },
-            OpenError::InitPanicked => PluginError::Panicked {
-                path,
-                call: "load".to_owned(),
-                message: "the root module's constructor panicked".to_owned(),
-            },
-            other => PluginError::InitFailed {
-                path,
-                detail: other.to_string(),
-            },
-        }
-    }
-}
 
 struct Inner {
     path: PathBuf,
@@ -291,97 +167,6 @@ impl fmt::Debug for LoadedPlugin {
             .field("path", &self.path())
             .finish()
     }
-}
-
-/// Which plugins the loader agrees to open; see the crate docs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Trust {
-    /// Only directories and libraries that no other user may change
-    /// (owned by root or the effective user, not writable by group or
-    /// others). The default.
-    #[default]
-    Checked,
-    /// Any: the checks are off. For those who mean it.
-    Any,
-}
-
-/// The effective user id of this process.
-fn effective_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
-/// What makes `meta` (of `path`, a `what`) changeable by another user,
-/// if anything.
-fn trust_problem(path: &Path, what: &str, meta: &std::fs::Metadata) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
-    let me = effective_uid();
-    let uid = meta.uid();
-    if uid != 0 && uid != me {
-        return Some(format!(
-            "the {what} is owned by user id {uid}, neither root nor this user (id {me}): that \
-             user could make it run any code as this one; keep plugins in a {what} of your own \
-             or root's"
-        ));
-    }
-    let mode = meta.mode();
-    if mode & 0o022 != 0 {
-        return Some(format!(
-            "the {what} is writable by other users (mode {:03o}): anyone who can write it \
-             could make it run any code as this user; run: chmod go-w {}",
-            mode & 0o777,
-            path.display()
-        ));
-    }
-    None
-}
-
-/// Checks a plugins directory under `trust`.
-pub fn check_dir(dir: &Path, trust: Trust) -> Result<(), PluginError> {
-    if trust == Trust::Any {
-        return Ok(());
-    }
-    let meta = std::fs::metadata(dir).map_err(|e| PluginError::Unreadable {
-        path: dir.to_owned(),
-        detail: e.to_string(),
-    })?;
-    match trust_problem(dir, "plugins directory", &meta) {
-        Some(detail) => Err(PluginError::Untrusted {
-            path: dir.to_owned(),
-            detail,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Checks a library file under `trust`: the file it names (links
-/// followed) and, when that lies in another directory, that directory.
-fn check_file(path: &Path, meta: &std::fs::Metadata, trust: Trust) -> Result<(), PluginError> {
-    if trust == Trust::Any {
-        return Ok(());
-    }
-    let untrusted = |detail| PluginError::Untrusted {
-        path: path.to_owned(),
-        detail,
-    };
-    if let Some(detail) = trust_problem(path, "library", meta) {
-        return Err(untrusted(detail));
-    }
-    let real = path.canonicalize().map_err(|e| PluginError::Unreadable {
-        path: path.to_owned(),
-        detail: e.to_string(),
-    })?;
-    let here = path.parent().and_then(|p| p.canonicalize().ok());
-    if let Some(dir) = real.parent().filter(|d| Some(*d) != here.as_deref()) {
-        let meta = std::fs::metadata(dir).map_err(|e| PluginError::Unreadable {
-            path: dir.to_owned(),
-            detail: e.to_string(),
-        })?;
-        if let Some(detail) = trust_problem(dir, "directory the library links into", &meta) {
-            return Err(untrusted(detail));
-        }
-    }
-    Ok(())
 }
 
 /// Loads one plugin library and checks it (see the crate docs), with the
