@@ -113,6 +113,10 @@ The first line on standard output is `listening on ADDRESS:PORT` (useful with
 message or SMS it accepted (device shown as `1234****`, never a key), or a
 line of text each with --text. Stop it with Ctrl-C.
 
+Memory: it keeps no record (each is printed, then dropped); requests in flight
+take at most 1024 connections x 64 KiB. Output waits in a 4 MiB buffer: when
+standard output is not read, records are dropped and counted (a `dropped` line).
+
 Devices file (HJSON): with no file, any well-formed device key is accepted.
   { devices: [ { devicekey: \"12345678\" }, { device_id: \"42\", private_key: \"abc\" } ] }
 
@@ -376,6 +380,12 @@ pub struct CloudSimArgs {
     /// scripts may say it).
     #[arg(long, conflicts_with = "text")]
     pub json: bool,
+
+    /// The form of the answers: `native` (as the real cloud: `[0,0]` to a
+    /// JSON message, `00` to an SMS or a TOTP payload), `json` or `digits`
+    /// (that form to everything).
+    #[arg(long, value_name = "FORM", default_value = "native")]
+    pub reply_form: hologram_sim::cloud::ReplyForm,
 }
 
 /// `hologram plugins ...`.

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-/// The code the Hologram cloud answers a message with (`[code,0]`).
+/// The code the Hologram cloud answers a payload with (`[code,0]`, or
+/// `<code>0` in the compact form; see [`ResultCode::parse_reply`]).
 ///
 /// ```
 /// use hologram_ports::ResultCode;

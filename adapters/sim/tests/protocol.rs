@@ -179,10 +179,53 @@ fn totp_vectors_parse_and_verify_once() {
 
         let mut registry = DeviceRegistry::new();
         registry.register(Device::totp(device_id, key).unwrap());
+        // As the real cloud: the window's password serves more messages.
+        assert_eq!(registry.verify_totp(&t, time, window), Ok(()));
+        assert_eq!(registry.verify_totp(&t, time, window), Ok(()));
+        // Single-use passwords, for clients that wait for a fresh window.
+        registry.set_single_use_passwords(true);
         assert_eq!(registry.verify_totp(&t, time, window), Ok(()));
         let reused = registry.verify_totp(&t, time, window).unwrap_err();
         assert_eq!(reused.code, ResultCode::BadAuth);
         assert!(reused.reason.contains("already used"));
+    }
+}
+
+/// What hologram-python 0.10.3's own TOTP class builds, metadata record
+/// included: framed, parsed (metadata kept) and verified once.
+#[test]
+fn totp_0_10_3_vectors_parse_with_their_metadata() {
+    let v = vectors();
+    let cases = v["totp_0_10_3"].as_array().unwrap();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let payload = case["payload"].as_str().unwrap().as_bytes();
+        assert_eq!(request_end(payload), Some(payload.len()));
+        let Ok(Request::Totp(t)) = parse_request(payload) else {
+            panic!("expected a TOTP request: {case}");
+        };
+        assert_eq!(t.device_id, case["device_id"].as_str().unwrap());
+        assert_eq!(t.messages, [case["message"].as_str().unwrap()]);
+        let topics: Vec<&str> = t.topics.iter().map(|t| t.as_str()).collect();
+        let expected: Vec<&str> = case["topics"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(topics, expected);
+        assert_eq!(t.metadata.as_deref(), Some("\u{1}agnostic-0.9.1"));
+        let time = case["timestamp"].as_u64().unwrap();
+        let mut registry = DeviceRegistry::new();
+        registry
+            .register(Device::totp(&t.device_id, case["private_key"].as_str().unwrap()).unwrap());
+        assert_eq!(registry.verify_totp(&t, time, 30), Ok(()));
+    }
+    // One metadata record, before the topics and messages.
+    for bad in [
+        &b"C42 59 151739 M1\0M2\0Bx\0\0"[..],
+        b"C42 59 151739 Bx\0M1\0\0",
+    ] {
+        let err = parse_request(bad).unwrap_err();
+        assert_eq!(err.code, ResultCode::BadMetadata);
     }
 }
 
@@ -220,8 +263,12 @@ fn totp_clock_window_and_registration() {
         let t = parse(payload(time, totp(key.as_bytes(), time, 30)));
         assert_eq!(registry.verify_totp(&t, now, 30).is_ok(), ok, "time {time}");
     }
-    // The current window is still unused, then used.
+    // The current window's password serves again (as the real cloud),
+    // unless passwords are single-use.
     let t = parse(payload(now, totp(key.as_bytes(), now, 30)));
+    assert!(registry.verify_totp(&t, now, 30).is_ok());
+    assert!(registry.verify_totp(&t, now, 30).is_ok());
+    registry.set_single_use_passwords(true);
     assert!(registry.verify_totp(&t, now, 30).is_ok());
     assert!(registry.verify_totp(&t, now, 30).is_err());
     // A different device id with the same key material is another device.
@@ -238,6 +285,7 @@ fn totp_at_the_end_of_time_does_not_overflow() {
     let (key, max) = ("secret", u64::MAX);
     let mut registry = DeviceRegistry::new();
     registry.register(Device::totp("42", key).unwrap());
+    registry.set_single_use_passwords(true);
     for window in [1, 30] {
         let otp = totp(key.as_bytes(), max, window);
         let Ok(Request::Totp(t)) = parse_request(format!("C42 {max} {otp} Bx\0\0").as_bytes())

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use hologram_ports::ResultCode;
 use hologram_sim::cloud::hotp::totp;
-use hologram_sim::cloud::{AuthForm, CloudSim, CloudSimHandle, Device, Fault, Record};
+use hologram_sim::cloud::{
+    AuthForm, CloudSim, CloudSimHandle, Device, Fault, Record, ReplyForm, MAX_DEVICES_FILE_BYTES,
+    MAX_DEVICES_FILE_LINE,
+};
 use proptest::prelude::*;
 
 /// Generous: only a broken simulator waits this long.
@@ -41,6 +44,15 @@ fn send(addr: SocketAddr, bytes: &[u8]) -> String {
 
 fn start() -> CloudSimHandle {
     CloudSim::builder().start().expect("start the simulator")
+}
+
+/// What the real cloud answers `code` to `request`: digits to an SMS or a
+/// TOTP payload, a JSON list to anything else.
+fn native(code: i64, request: &[u8]) -> String {
+    match request.first() {
+        Some(b'S' | b'C') => format!("{code}0"),
+        _ => format!("[{code},0]"),
+    }
 }
 
 #[test]
@@ -80,7 +92,7 @@ fn every_form_is_accepted() {
         s.shutdown(Shutdown::Write).unwrap();
         assert_eq!(
             read_reply(s),
-            "[0,0]",
+            native(0, request),
             "{:?}",
             String::from_utf8_lossy(request)
         );
@@ -134,7 +146,7 @@ fn each_failure_gets_its_code_and_nothing_is_recorded() {
     for (request, code) in cases {
         assert_eq!(
             send(sim.addr(), request),
-            format!("[{code},0]"),
+            native(*code, request),
             "{:?}",
             String::from_utf8_lossy(request)
         );
@@ -154,14 +166,17 @@ fn totp_is_verified_against_the_clock_and_used_once() {
         .unwrap();
     let otp = totp(b"310150123456789", now, 30);
     let payload = format!("C89014103211118510720 {now} {otp} Tt1\0Tt2\0Bone\0Btwo\0\0");
-    assert_eq!(send(sim.addr(), payload.as_bytes()), "[0,0]");
-    // The same counter again: refused.
-    assert_eq!(send(sim.addr(), payload.as_bytes()), "[3,0]");
+    // TOTP payloads are answered with digits, as the real cloud does.
+    assert_eq!(send(sim.addr(), payload.as_bytes()), "00");
+    // A wrong password: refused.
+    let wrong = (otp + 1) % 1_000_000;
+    let bad = format!("C89014103211118510720 {now} {wrong} Bx\0\0");
+    assert_eq!(send(sim.addr(), bad.as_bytes()), "30");
     // The next window (within one of the clock) is fresh.
     let next = now + 30;
     let otp = totp(b"310150123456789", next, 30);
     let payload = format!("C89014103211118510720 {next} {otp} Bthree\0\0\r\r");
-    assert_eq!(send(sim.addr(), payload.as_bytes()), "[0,0]");
+    assert_eq!(send(sim.addr(), payload.as_bytes()), "00");
     assert!(sim.wait_for_messages(3, PATIENCE));
     let got: Vec<_> = sim
         .messages()
@@ -183,6 +198,30 @@ fn totp_is_verified_against_the_clock_and_used_once() {
         send(sim.addr(), b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r"),
         "[3,0]"
     );
+}
+
+#[test]
+fn a_window_password_serves_several_messages_unless_single_use() {
+    let now = 1_700_000_000;
+    let otp = totp(b"310150123456789", now, 30);
+    // hologram-python 0.10.3's payload: with its metadata record.
+    let payload = |data: &str| {
+        format!("C89014103211118510720 {now} {otp} M\u{1}agnostic-0.9.1\0Tt1\0B{data}\0\0")
+    };
+    for (single_use, second) in [(false, "00"), (true, "30")] {
+        let sim = CloudSim::builder()
+            .clock(move || now)
+            .single_use_totp(single_use)
+            .device(Device::totp("89014103211118510720", "310150123456789").unwrap())
+            .start()
+            .unwrap();
+        assert_eq!(send(sim.addr(), payload("one").as_bytes()), "00");
+        assert_eq!(send(sim.addr(), payload("two").as_bytes()), second);
+        assert!(sim.wait_for_messages(1, PATIENCE));
+        let m = &sim.messages()[0];
+        assert_eq!(m.data, "one");
+        assert_eq!(m.metadata.as_deref(), Some("\u{1}agnostic-0.9.1"));
+    }
 }
 
 #[test]
@@ -211,10 +250,10 @@ fn registered_devices_only_when_registered() {
         "[0,0]"
     );
     assert_eq!(send(sim.addr(), msg("87654321").as_bytes()), "[3,0]");
-    assert_eq!(send(sim.addr(), b"S87654321+1 hi\r\r"), "[3,0]");
+    assert_eq!(send(sim.addr(), b"S87654321+1 hi\r\r"), "30");
     sim.register_device("87654321".parse().unwrap());
     assert_eq!(send(sim.addr(), msg("87654321").as_bytes()), "[0,0]");
-    assert_eq!(send(sim.addr(), b"S87654321+1 hi\r\r"), "[0,0]");
+    assert_eq!(send(sim.addr(), b"S87654321+1 hi\r\r"), "00");
 
     std::fs::write(&path, "{ devices: [ { devicekey: \"short\" } ] }").unwrap();
     let err = CloudSim::builder()
@@ -346,27 +385,114 @@ fn bytes_after_the_request_are_drained_not_reset() {
 }
 
 #[test]
-fn connections_beyond_the_limit_are_closed() {
+fn connections_beyond_the_limit_wait_and_are_served_never_closed_unanswered() {
     let sim = CloudSim::builder().max_connections(2).start().unwrap();
     let a = connect(sim.addr());
     let b = connect(sim.addr());
     assert!(sim.wait_for_stats(PATIENCE, |s| s.connections == 2));
-    let c = connect(sim.addr());
-    assert_eq!(read_reply(c), "");
-    assert!(sim.wait_for_stats(PATIENCE, |s| s.refused_connections == 1));
+    // A third waits in the listen queue: its request is not read yet.
+    let mut c = connect(sim.addr());
+    c.write_all(b"{\"k\": \"12345678\", \"d\": \"third\"}\r\r")
+        .unwrap();
+    assert!(sim.wait_for_stats(PATIENCE, |s| s.limit_reached == 1));
+    assert_eq!(sim.stats().connections, 2, "not accepted at the limit");
+    // Room again: the waiting connection is accepted and answered (an
+    // accept-and-close at the limit would have given it an empty reply).
     drop((a, b));
-    // Once they are gone there is room again.
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if send(sim.addr(), b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r") == "[0,0]" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no room after the connections closed"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+    assert_eq!(read_reply(c), "[0,0]");
+    assert!(sim.wait_for_messages(1, PATIENCE));
+    assert_eq!(sim.messages()[0].data, "third");
+    let stats = sim.stats();
+    assert_eq!((stats.connections, stats.accepted), (3, 1));
+}
+
+#[test]
+fn the_reply_form_knob_answers_json_or_digits_to_everything() {
+    let message: &[u8] = b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r";
+    let sms: &[u8] = b"S12345678+11234567890 hi\r\r";
+    let bad_sms: &[u8] = b"S12345678 no destination\r\r";
+    for (form, expected) in [
+        (ReplyForm::Native, ["[0,0]", "00", "20"]),
+        (ReplyForm::Json, ["[0,0]", "[0,0]", "[2,0]"]),
+        (ReplyForm::Digits, ["00", "00", "20"]),
+    ] {
+        let sim = CloudSim::builder().reply_form(form).start().unwrap();
+        let got = [message, sms, bad_sms].map(|r| send(sim.addr(), r));
+        assert_eq!(got, expected, "{form}");
+        // A fault's code comes in the same form.
+        sim.push_fault(Fault::Answer(ResultCode::CloudInternal), 1);
+        let expected = if form == ReplyForm::Json {
+            "[6,0]"
+        } else {
+            "60"
+        };
+        assert_eq!(send(sim.addr(), sms), expected, "{form}");
     }
+    assert_eq!("digits".parse::<ReplyForm>(), Ok(ReplyForm::Digits));
+    assert!("xml"
+        .parse::<ReplyForm>()
+        .unwrap_err()
+        .contains("native, json or digits"));
+}
+
+#[test]
+fn the_records_kept_are_bounded_in_count_and_bytes() {
+    let sim = CloudSim::builder()
+        .record_limit(3)
+        .record_bytes(3300)
+        .start()
+        .unwrap();
+    for i in 0..5 {
+        let m = format!("{{\"k\": \"12345678\", \"d\": \"m{i}\"}}\r\r");
+        assert_eq!(send(sim.addr(), m.as_bytes()), "[0,0]");
+    }
+    assert!(sim.wait_for_messages(5, PATIENCE));
+    let data: Vec<String> = sim.messages().into_iter().map(|m| m.data).collect();
+    assert_eq!(data, ["m2", "m3", "m4"], "the newest three");
+    // One large message pushes out all that no longer fit the bytes.
+    let big = "x".repeat(3000);
+    let m = format!("{{\"k\": \"12345678\", \"d\": \"{big}\"}}\r\r");
+    assert_eq!(send(sim.addr(), m.as_bytes()), "[0,0]");
+    assert!(sim.wait_for_messages(6, PATIENCE));
+    let data: Vec<usize> = sim.messages().into_iter().map(|m| m.data.len()).collect();
+    // Each record weighs its text plus 128: 3136 for the large one and 138
+    // for the others, so only one of those fits beside it in 3300.
+    assert_eq!(data, [2, 3000]);
+}
+
+#[test]
+fn a_devices_file_must_be_a_small_regular_file_with_short_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let problem = |path: &std::path::Path| {
+        CloudSim::builder()
+            .devices_file(path)
+            .unwrap_err()
+            .to_string()
+    };
+    // Devices, directories and FIFOs are refused without being opened for a
+    // read that would never end (or, for a FIFO, never start).
+    assert!(problem("/dev/zero".as_ref()).contains("not a regular file"));
+    assert!(problem(dir.path()).contains("not a regular file"));
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+    assert!(problem(&fifo).contains("not a regular file"));
+
+    let big = dir.path().join("big.hjson");
+    std::fs::write(&big, vec![b' '; MAX_DEVICES_FILE_BYTES as usize + 1]).unwrap();
+    assert!(problem(&big).contains("larger than 1048576 bytes"));
+
+    let long = dir.path().join("long.hjson");
+    let line = format!("{{ devices: [] }} #{}\n", "x".repeat(MAX_DEVICES_FILE_LINE));
+    std::fs::write(&long, format!("# devices\n{line}")).unwrap();
+    assert!(problem(&long).contains("line 2 is longer than 4096 bytes"));
+
+    let fine = dir.path().join("fine.hjson");
+    std::fs::write(&fine, "{ devices: [ { devicekey: \"12345678\" } ] }\n").unwrap();
+    assert!(CloudSim::builder().devices_file(&fine).is_ok());
 }
 
 #[test]
@@ -400,7 +526,7 @@ fn two_hundred_concurrent_clients_lose_nothing() {
     assert_eq!(data, expected);
     let stats = sim.stats();
     assert_eq!(
-        (stats.connections, stats.accepted, stats.refused_connections),
+        (stats.connections, stats.accepted, stats.limit_reached),
         (200, 200, 0)
     );
 }
@@ -461,7 +587,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     /// Arbitrary bytes never crash the server: each connection gets
-    /// `[n,0]` or a close, and the server keeps answering.
+    /// `[n,0]` (`n0` to what starts like an SMS or TOTP payload) or a close,
+    /// and the server keeps answering.
     #[test]
     fn arbitrary_bytes_get_a_code_or_a_close(
         bytes in proptest::collection::vec(any::<u8>(), 0..512),
@@ -479,9 +606,14 @@ proptest! {
         }
         let _ = s.shutdown(Shutdown::Write);
         let reply = read_reply(s);
-        let is_code = reply.strip_prefix('[')
+        let is_json = reply.strip_prefix('[')
             .and_then(|r| r.strip_suffix(",0]"))
             .is_some_and(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()));
+        let is_digits = matches!(bytes.first(), Some(b'S' | b'C'))
+            && reply.len() == 2
+            && reply.ends_with('0')
+            && reply.as_bytes()[0].is_ascii_digit();
+        let is_code = if matches!(bytes.first(), Some(b'S' | b'C')) { is_digits } else { is_json };
         prop_assert!(reply.is_empty() || is_code, "reply {:?}", reply);
         prop_assert_eq!(send(sim.addr(), b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r"), "[0,0]");
     }

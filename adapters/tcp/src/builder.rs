@@ -105,9 +105,12 @@ impl<P: Protocol> TcpTransportBuilder<P> {
     }
 
     /// Sets the deadline of each step (connect, write, read the reply) at
-    /// once. One attempt lasts at most three times this (see
-    /// [`CONFIG_KEYS`](crate::CONFIG_KEYS) for the worst case of a whole
-    /// send).
+    /// once; the `timeout` setting. Each step's deadline counts from the
+    /// step's start and is never pushed back by progress, so one attempt
+    /// lasts at most 3 × `timeout` (plus the name lookup of a host name),
+    /// and a whole send through the SDK at most
+    /// `attempts × 3 × timeout + the backoffs between attempts` (see
+    /// [`CONFIG_KEYS`](crate::CONFIG_KEYS)).
     pub fn timeout(self, timeout: Duration) -> Self {
         self.connect_timeout(timeout)
             .write_timeout(timeout)
@@ -121,7 +124,7 @@ impl<P: Protocol> TcpTransportBuilder<P> {
     }
 
     /// How long writing the whole payload may take (default 5 s), from the
-    /// connection's start: a deadline, not an idle timeout, so a peer that
+    /// moment the connection is up: a deadline, not an idle timeout, so a peer that
     /// reads a byte at a time cannot hold the send.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.settings.write_timeout = timeout;

@@ -137,16 +137,29 @@ pub fn validate_host(host: &str) -> Result<(), SettingError> {
             shown(host)
         ));
     }
+    if host.contains("://") {
+        return fail(format!(
+            "{} holds a scheme; give only the host name or address",
+            shown(host)
+        ));
+    }
     if let Some((name, port)) = host.rsplit_once(':') {
-        if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.contains("//") {
+        let is_port = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        if is_port && (!name.contains(':') || ip_literal(name).is_some()) {
             return fail(format!(
                 "{} ends in a port: give the host alone and the port ({port}) as the port \
                  setting",
                 shown(host)
             ));
         }
+        if host.matches(':').count() >= 2 {
+            return fail(format!(
+                "{} is not an IPv6 address (zone ids such as %eth0 are not supported)",
+                shown(host)
+            ));
+        }
         return fail(format!(
-            "{} is neither a host name nor an IP address (no scheme, no port)",
+            "{} is neither a host name nor an IP address",
             shown(host)
         ));
     }
@@ -328,8 +341,10 @@ mod tests {
             ("127.0.0.1:9999", "port (9999)"),
             ("example.org:80", "port (80)"),
             ("[::1]:9999", "port (9999)"),
-            ("tcp://example.org", "no scheme"),
-            ("example.org:", "no scheme"),
+            ("tcp://example.org", "scheme"),
+            ("http://example.org:80", "scheme"),
+            ("example.org:", "neither a host name"),
+            ("fe80::1%eth0", "not an IPv6 address"),
             ("a..b", "not a host name"),
             (".example", "not a host name"),
             ("exa$mple", "not a host name"),

@@ -541,6 +541,41 @@ fn a_peer_that_never_reads_is_a_write_timeout() {
 }
 
 #[test]
+fn the_write_deadline_is_not_pushed_back_by_a_slow_reader() {
+    // The peer reads 4 KiB every 10 ms: the write always moves, but 64 MiB
+    // would take minutes. An idle timeout would never fire; the deadline does.
+    let server = Server::start(
+        Framing::Nothing,
+        Action::SlowRead {
+            chunk: 4096,
+            delay: Duration::from_millis(10),
+            count: 1000,
+        },
+    );
+    let payload = vec![7u8; 64 * 1024 * 1024];
+    let mut raw = RawTransport::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .write_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = raw.send(&payload).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::Timeout {
+                phase: TransportPhase::Write,
+                received: 0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let got = server.join();
+    assert!(!got.is_empty() && got[0].len() < payload.len(), "cut short");
+}
+
+#[test]
 fn one_transport_serves_many_sends_and_endpoint_changes() {
     let a = Server::start(Framing::Len(1), Action::Answer(b"A".to_vec()));
     let b = Server::start(Framing::Len(1), Action::Answer(b"B".to_vec()));

@@ -101,10 +101,16 @@ impl fmt::Debug for Device {
 /// registered, only registered devices are accepted, in every form. TOTP
 /// always needs the device registered, since verifying the OTP needs its
 /// private key.
+///
+/// As the real cloud, a TOTP password may serve several messages of its
+/// window (hologram-python sends each message with the current window's
+/// password). [`set_single_use_passwords`](Self::set_single_use_passwords)
+/// makes it stricter, for testing clients that wait for a fresh window.
 #[derive(Clone, Default)]
 pub struct DeviceRegistry {
     keys: HashSet<DeviceKey>,
     totp: HashMap<String, Vec<u8>>,
+    single_use: bool,
     used_counters: HashMap<String, BTreeSet<u64>>,
 }
 
@@ -138,6 +144,12 @@ impl DeviceRegistry {
         }
     }
 
+    /// Whether a TOTP password (a time window's counter) is refused once a
+    /// device has used it (default: no, as the real cloud).
+    pub fn set_single_use_passwords(&mut self, single_use: bool) {
+        self.single_use = single_use;
+    }
+
     /// Adds the devices of `other`.
     pub fn merge(&mut self, other: DeviceRegistry) {
         self.keys.extend(other.keys);
@@ -165,11 +177,16 @@ impl DeviceRegistry {
     ///   ]
     /// }
     /// ```
+    ///
+    /// The file must be a regular file (not a FIFO, a device or a
+    /// directory) of at most [`MAX_DEVICES_FILE_BYTES`], with no line over
+    /// [`MAX_DEVICES_FILE_LINE`] bytes; anything else is refused before it
+    /// is read into memory.
     pub fn load(path: &Path) -> Result<Self, DevicesFileError> {
         let source = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| DevicesFileError {
+        let text = read_capped(path).map_err(|problem| DevicesFileError {
             source_name: source.clone(),
-            problem: format!("cannot be read: {e}"),
+            problem,
         })?;
         Self::from_hjson(&text).map_err(|mut e| {
             e.source_name = source;
@@ -226,9 +243,10 @@ impl DeviceRegistry {
 
     /// Verifies a TOTP request at unix time `now` with a window of `window`
     /// seconds: the device must be registered, its time within one window of
-    /// `now`, its OTP the HOTP of `time / window` under its private key, and
-    /// that counter not used before by that device. On success the counter
-    /// is used up.
+    /// `now`, and its OTP the HOTP of `time / window` under its private key.
+    /// With [single-use passwords](Self::set_single_use_passwords), that
+    /// counter must also not have been used before by that device, and is
+    /// used up on success.
     pub fn verify_totp(
         &mut self,
         request: &TotpRequest,
@@ -248,6 +266,9 @@ impl DeviceRegistry {
         if hotp::hotp(key, counter) != request.otp {
             return bad("TOTP one-time password does not match");
         }
+        if !self.single_use {
+            return Ok(());
+        }
         let used = self
             .used_counters
             .entry(request.device_id.clone())
@@ -261,6 +282,65 @@ impl DeviceRegistry {
         }
         Ok(())
     }
+}
+
+/// The largest devices file accepted, in bytes (1 MiB: thousands of devices).
+pub const MAX_DEVICES_FILE_BYTES: u64 = 1 << 20;
+/// The longest line accepted in a devices file, in bytes.
+pub const MAX_DEVICES_FILE_LINE: usize = 4096;
+
+/// Reads a devices file within the caps, as text. Never allocates more
+/// than the size cap, whatever the path names: the type is checked before
+/// opening (a FIFO would block the open), the open does not block, and the
+/// read stops one byte past the cap.
+fn read_capped(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let cannot = |e: std::io::Error| format!("cannot be read: {e}");
+    let not_regular = "is not a regular file (a FIFO, a device or a directory cannot be a \
+                       devices file)";
+    let too_large = format!("is larger than {MAX_DEVICES_FILE_BYTES} bytes");
+    if !std::fs::metadata(path).map_err(cannot)?.is_file() {
+        return Err(not_regular.to_owned());
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
+    // Checked again on what was opened: the path may have changed since.
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular.to_owned());
+    }
+    if meta.len() > MAX_DEVICES_FILE_BYTES {
+        return Err(too_large);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_DEVICES_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_DEVICES_FILE_BYTES {
+        // It grew while being read.
+        return Err(too_large);
+    }
+    if let Some((n, _)) = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .find(|(_, line)| line.len() > MAX_DEVICES_FILE_LINE)
+    {
+        return Err(format!(
+            "line {} is longer than {MAX_DEVICES_FILE_LINE} bytes",
+            n + 1
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 fn hjson_problem(e: &deser_hjson::Error) -> String {

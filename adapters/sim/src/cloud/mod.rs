@@ -29,24 +29,47 @@
 //!
 //! - Each connection carries one request (see [`protocol`] for the framing
 //!   and for which code each malformed request gets). The simulator answers
-//!   exactly `[<code>,0]`, closes its write side, discards what the client
-//!   still sends for up to a second (so a late `\r\r` does not reset the
+//!   with the code, closes its write side, discards what the client still
+//!   sends for up to a second (so a late `\r\r` does not reset the
 //!   connection), and closes.
-//! - Accepted messages and SMS are answered `[0,0]` and recorded. The real
-//!   cloud answers an SMS like a message; the simulator answers `[0,0]`.
+//! - The answer comes in the form the real cloud uses for the request
+//!   ([`ReplyForm::Native`], the default): a JSON list, `[0,0]`, to a JSON
+//!   (CSRPSK) message; a run of digits, `00` (`30` for code 3), to an SMS
+//!   and to a TOTP payload, which the reference SDK reads digit by digit.
+//!   [`CloudSimBuilder::reply_form`] (`hologram cloud-sim --reply-form`)
+//!   makes it answer JSON or digits to everything, so clients can be tested
+//!   on both forms.
+//! - Accepted messages and SMS are answered with code 0 and recorded.
 //! - By default any well-formed device key is accepted. With registered
 //!   devices ([`CloudSimBuilder::device`], [`CloudSimBuilder::devices_file`],
 //!   [`CloudSimHandle::register_device`]) only those are (code 3 otherwise).
 //!   TOTP requests are verified against registered device ids and private
-//!   keys, within one time window of the simulator's [`Clock`], and a counter
-//!   a device already used is refused (code 3).
+//!   keys, within one time window of the simulator's [`Clock`]. As the real
+//!   cloud, one window's password serves several messages;
+//!   [`CloudSimBuilder::single_use_totp`] refuses a password a device
+//!   already used (code 3), for clients that wait for a fresh window.
 //! - A connection that sends nothing for the idle timeout (default 5 s), or
 //!   whose request is not complete within 12 idle timeouts, is closed
 //!   without an answer. A request over the size limit (default
-//!   64 KiB) is answered 2. Beyond the connection limit (default 1024) new
-//!   connections are closed at once.
+//!   64 KiB) is answered 2. At the connection limit (default 1024) the
+//!   simulator stops accepting: new connections wait in the system's listen
+//!   queue until a connection closes (or their client gives up), and are
+//!   never accepted only to be closed unanswered.
 //! - Knobs for tests ([`CloudSimHandle::push_fault`]): answer the next N
 //!   requests with a given code, delay their answer, or close without one.
+//!
+//! # Memory
+//!
+//! Everything is bounded: at most `max_connections` connections, each with
+//! a request of at most `max_request_bytes` (so at most about
+//! `max_connections × max_request_bytes`, 64 MiB with the defaults, for
+//! requests in flight), and the records kept for reading back. Only an
+//! in-process simulator ([`CloudSim::spawn`], [`CloudSimBuilder::start`])
+//! keeps records, for its [`CloudSimHandle`]: at most `record_limit`
+//! records (default 100,000) and at most `record_bytes` bytes of record
+//! text (default 64 MiB), the oldest forgotten first. [`CloudSim::run`] and
+//! [`serve`] (the standalone `hologram cloud-sim`) keep none: each record
+//! goes to the callback and is dropped.
 //!
 //! Records name a device by its cloud id followed by `****` (the first four
 //! characters of its device key, which are not secret) or, for TOTP, by its
@@ -54,23 +77,29 @@
 //! `Debug`. Logs use the target `CloudSim`.
 
 pub mod devices;
+mod handle;
 pub mod hotp;
 pub mod protocol;
+mod record;
+mod reply;
 mod server;
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hologram_ports::ResultCode;
 
-pub use devices::{Device, DeviceRegistry};
+pub use devices::{Device, DeviceRegistry, MAX_DEVICES_FILE_BYTES, MAX_DEVICES_FILE_LINE};
+pub use handle::CloudSimHandle;
 pub use protocol::AuthForm;
+pub use record::{MessageRecord, Record, SmsRecord};
+pub use reply::ReplyForm;
+
+use record::Records;
 
 use crate::error::CloudSimError;
 
@@ -85,6 +114,9 @@ pub const DEFAULT_MAX_REQUEST_BYTES: usize = 64 * 1024;
 pub const DEFAULT_TIME_WINDOW: u64 = 30;
 /// The default number of records kept (the oldest go first).
 pub const DEFAULT_RECORD_LIMIT: usize = 100_000;
+/// The default limit on the text of the records kept, in bytes (the oldest
+/// go first).
+pub const DEFAULT_RECORD_BYTES: usize = 64 << 20;
 
 /// The longest idle timeout or answer delay: one day (longer ones are cut
 /// to it, so no deadline overflows).
@@ -130,106 +162,16 @@ pub enum Fault {
     CloseWithoutAnswer,
 }
 
-/// A message the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The device: `<cloud id>****` for the key forms, the device id for TOTP.
-    pub device: String,
-    /// The wire form it came in.
-    pub auth: AuthForm,
-    /// Its topics, in order.
-    pub topics: Vec<String>,
-    /// Its data. A TOTP request with several `B` fields gives one record per field.
-    pub data: String,
-    /// The `m` metadata field, if any.
-    pub metadata: Option<String>,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// An SMS the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmsRecord {
-    /// Order of acceptance among all records, from 1.
-    pub id: u64,
-    /// The sender: `<cloud id>****`.
-    pub device: String,
-    /// The destination number, with its `+`.
-    pub destination: String,
-    /// The text.
-    pub text: String,
-    /// When it was accepted.
-    pub received_at: SystemTime,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// Something the simulator accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Record {
-    /// A message.
-    Message(MessageRecord),
-    /// An SMS.
-    Sms(SmsRecord),
-}
-
-fn unix_seconds(t: SystemTime) -> f64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64 / 1000.0)
-}
-
-impl Record {
-    /// Its id: order of acceptance, from 1.
-    pub fn id(&self) -> u64 {
-        match self {
-            Record::Message(m) => m.id,
-            Record::Sms(s) => s.id,
-        }
-    }
-
-    /// The record as one line of JSON (no newline), as the standalone
-    /// simulator prints it:
-    /// `{"type":"message","id":1,"device":"1234****","auth":"k","topics":["t1"],"data":"hi","metadata":null,"time":1700000000.123,"peer":"127.0.0.1:40000"}`
-    /// or `{"type":"sms","id":2,"device":"1234****","destination":"+1...","text":"...","time":...,"peer":"..."}`.
-    pub fn to_json_line(&self) -> String {
-        let value = match self {
-            Record::Message(m) => serde_json::json!({
-                "type": "message",
-                "id": m.id,
-                "device": m.device,
-                "auth": m.auth.as_str(),
-                "topics": m.topics,
-                "data": m.data,
-                "metadata": m.metadata,
-                "time": unix_seconds(m.received_at),
-                "peer": m.peer.to_string(),
-            }),
-            Record::Sms(s) => serde_json::json!({
-                "type": "sms",
-                "id": s.id,
-                "device": s.device,
-                "destination": s.destination,
-                "text": s.text,
-                "time": unix_seconds(s.received_at),
-                "peer": s.peer.to_string(),
-            }),
-        };
-        value.to_string()
-    }
-}
-
 /// Counts of what the simulator did since it started.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CloudSimStats {
     /// Connections accepted.
     pub connections: u64,
-    /// Connections closed at once because the connection limit was reached.
-    pub refused_connections: u64,
+    /// Times the open connections reached the limit. While at the limit,
+    /// further connections wait in the listen queue (neither accepted nor
+    /// closed) until one closes.
+    pub limit_reached: u64,
     /// Requests read (complete, cut at EOF, or over the size limit).
     pub requests: u64,
     /// Requests accepted (answered `[0,0]` and recorded).
@@ -243,8 +185,7 @@ pub struct CloudSimStats {
 }
 
 pub(crate) struct State {
-    records: VecDeque<Record>,
-    record_limit: usize,
+    records: Records,
     next_id: u64,
     messages_total: u64,
     sms_total: u64,
@@ -274,10 +215,7 @@ impl State {
             Record::Message(_) => self.messages_total += 1,
             Record::Sms(_) => self.sms_total += 1,
         }
-        if self.records.len() >= self.record_limit {
-            self.records.pop_front();
-        }
-        self.records.push_back(record);
+        self.records.push(record);
     }
 }
 
@@ -323,6 +261,9 @@ pub struct CloudSimBuilder {
     clock: Arc<dyn Clock>,
     registry: DeviceRegistry,
     record_limit: usize,
+    record_bytes: usize,
+    reply_form: ReplyForm,
+    single_use_totp: bool,
 }
 
 impl fmt::Debug for CloudSimBuilder {
@@ -335,6 +276,9 @@ impl fmt::Debug for CloudSimBuilder {
             .field("time_window", &self.time_window)
             .field("registry", &self.registry)
             .field("record_limit", &self.record_limit)
+            .field("record_bytes", &self.record_bytes)
+            .field("reply_form", &self.reply_form)
+            .field("single_use_totp", &self.single_use_totp)
             .finish_non_exhaustive()
     }
 }
@@ -350,6 +294,9 @@ impl Default for CloudSimBuilder {
             clock: Arc::new(SystemClock),
             registry: DeviceRegistry::new(),
             record_limit: DEFAULT_RECORD_LIMIT,
+            record_bytes: DEFAULT_RECORD_BYTES,
+            reply_form: ReplyForm::Native,
+            single_use_totp: false,
         }
     }
 }
@@ -404,6 +351,14 @@ impl CloudSimBuilder {
         self
     }
 
+    /// Whether a TOTP password a device already used is refused (code 3;
+    /// default: no, as the real cloud). See
+    /// [`DeviceRegistry::set_single_use_passwords`].
+    pub fn single_use_totp(mut self, single_use: bool) -> Self {
+        self.single_use_totp = single_use;
+        self
+    }
+
     /// Registers devices.
     pub fn devices(mut self, devices: impl IntoIterator<Item = Device>) -> Self {
         for device in devices {
@@ -424,18 +379,34 @@ impl CloudSimBuilder {
         self
     }
 
-    /// How many records to keep; beyond it the oldest are forgotten (at least 1).
+    /// How many records a handle keeps; beyond it the oldest are forgotten
+    /// (at least 1; default 100,000).
     pub fn record_limit(mut self, limit: usize) -> Self {
         self.record_limit = limit.max(1);
         self
     }
 
+    /// How many bytes of record text a handle keeps; beyond it the oldest
+    /// records are forgotten (default 64 MiB). The newest record is always
+    /// kept, whatever its size (at most `max_request_bytes` of data).
+    pub fn record_bytes(mut self, limit: usize) -> Self {
+        self.record_bytes = limit;
+        self
+    }
+
+    /// The form of the answers (default [`ReplyForm::Native`]: as the real
+    /// cloud). The command line's `--reply-form`.
+    pub fn reply_form(mut self, form: ReplyForm) -> Self {
+        self.reply_form = form;
+        self
+    }
+
     /// Binds the listening socket, without serving yet.
-    pub fn bind(self) -> Result<CloudSim, CloudSimError> {
+    pub fn bind(mut self) -> Result<CloudSim, CloudSimError> {
+        self.registry.set_single_use_passwords(self.single_use_totp);
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                records: VecDeque::new(),
-                record_limit: self.record_limit,
+                records: Records::new(self.record_limit, self.record_bytes),
                 next_id: 0,
                 messages_total: 0,
                 sms_total: 0,
@@ -451,6 +422,7 @@ impl CloudSimBuilder {
             max_request_bytes: self.max_request_bytes,
             time_window: self.time_window,
             clock: self.clock,
+            reply_form: self.reply_form,
         };
         let server = server::Server::bind(self.addr, config, Arc::clone(&shared))?;
         Ok(CloudSim { server, shared })
@@ -489,10 +461,12 @@ impl CloudSim {
     }
 
     /// Serves on the current thread, calling `on_record` for each accepted
-    /// message and SMS (from the event loop: keep it short). Returns only on
-    /// an error of the event loop. The standalone simulator prints each
-    /// record with [`Record::to_json_line`].
+    /// message and SMS (from the event loop: keep it short, never block).
+    /// Returns only on an error of the event loop. Keeps no record: with no
+    /// handle, nothing could read them back. The standalone simulator
+    /// prints each record with [`Record::to_json_line`].
     pub fn run(self, mut on_record: impl FnMut(&Record)) -> Result<(), CloudSimError> {
+        self.shared.lock().records.stop_keeping();
         self.server.run(&mut on_record)
     }
 
@@ -541,143 +515,44 @@ pub fn serve(config: CloudSimBuilder, on_record: impl FnMut(&Record)) -> Result<
     config.bind()?.run(on_record)
 }
 
-/// A cloud simulator serving on a background thread. Dropping it stops the
-/// thread and waits for it.
-pub struct CloudSimHandle {
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
-    waker: Arc<mio::Waker>,
-    thread: Option<JoinHandle<Result<(), CloudSimError>>>,
-}
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
 
-impl fmt::Debug for CloudSimHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CloudSimHandle")
-            .field("addr", &self.addr)
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
-    }
-}
+    use super::*;
 
-impl CloudSimHandle {
-    /// The port it listens on.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Everything accepted so far (up to the record limit), in order.
-    pub fn records(&self) -> Vec<Record> {
-        self.shared.lock().records.iter().cloned().collect()
-    }
-
-    /// The messages accepted so far, in order.
-    pub fn messages(&self) -> Vec<MessageRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Message(m) => Some(m.clone()),
-                Record::Sms(_) => None,
+    #[test]
+    fn standalone_run_keeps_no_record() {
+        let sim = CloudSim::builder().bind().unwrap();
+        let addr = sim.local_addr();
+        let shared = Arc::clone(&sim.shared);
+        let (stop, waker) = (sim.server.stop_flag(), sim.server.waker());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            sim.run(move |record| {
+                let _ = tx.send(record.id());
             })
-            .collect()
-    }
-
-    /// The SMS accepted so far, in order.
-    pub fn sms(&self) -> Vec<SmsRecord> {
-        let state = self.shared.lock();
-        state
-            .records
-            .iter()
-            .filter_map(|r| match r {
-                Record::Sms(s) => Some(s.clone()),
-                Record::Message(_) => None,
-            })
-            .collect()
-    }
-
-    /// Forgets the records kept so far (the counts waited on keep counting).
-    pub fn clear_records(&self) {
-        self.shared.lock().records.clear();
-    }
-
-    /// Waits until `n` messages have been accepted since the start, or
-    /// `timeout` passes; returns whether they were.
-    pub fn wait_for_messages(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.messages_total >= n as u64)
-    }
-
-    /// Waits until `n` SMS have been accepted since the start, or `timeout`
-    /// passes; returns whether they were.
-    pub fn wait_for_sms(&self, n: usize, timeout: Duration) -> bool {
-        self.shared.wait_until(timeout, |s| s.sms_total >= n as u64)
-    }
-
-    /// Waits until `n` requests have been read since the start (accepted,
-    /// refused or faulted), or `timeout` passes; returns whether they were.
-    pub fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
-        self.shared
-            .wait_until(timeout, |s| s.stats.requests >= n as u64)
-    }
-
-    /// Waits until `done` holds for the [`stats`](Self::stats), or `timeout`
-    /// passes; returns whether it held.
-    pub fn wait_for_stats(&self, timeout: Duration, done: impl Fn(&CloudSimStats) -> bool) -> bool {
-        self.shared.wait_until(timeout, |s| done(&s.stats))
-    }
-
-    /// Applies `fault` to the next `count` requests (after the faults
-    /// already pushed).
-    pub fn push_fault(&self, fault: Fault, count: u32) {
-        if count > 0 {
-            self.shared.lock().faults.push_back((fault, count));
+        });
+        let mut socket = std::net::TcpStream::connect(addr).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        socket
+            .write_all(b"{\"k\": \"12345678\", \"d\": \"x\"}\r\r")
+            .unwrap();
+        let mut reply = String::new();
+        socket.read_to_string(&mut reply).unwrap();
+        assert_eq!(reply, "[0,0]");
+        assert_eq!(rx.recv_timeout(Duration::from_secs(20)), Ok(1));
+        {
+            let state = shared.lock();
+            assert_eq!(state.messages_total, 1, "counted");
+            assert!(state.records.iter().next().is_none(), "but not kept");
+            assert_eq!(state.records.bytes(), 0);
         }
-    }
-
-    /// Forgets the faults not applied yet.
-    pub fn clear_faults(&self) {
-        self.shared.lock().faults.clear();
-    }
-
-    /// Registers a device: from now on only registered devices are accepted.
-    pub fn register_device(&self, device: Device) {
-        self.shared.lock().registry.register(device);
-    }
-
-    /// What it did so far.
-    pub fn stats(&self) -> CloudSimStats {
-        self.shared.lock().stats
-    }
-
-    /// Stops the event loop and waits for its thread; returns the loop's
-    /// error if it failed.
-    pub fn shutdown(mut self) -> Result<(), CloudSimError> {
-        self.stop_and_join()
-    }
-
-    fn stop_and_join(&mut self) -> Result<(), CloudSimError> {
-        let Some(thread) = self.thread.take() else {
-            return Ok(());
-        };
-        self.stop.store(true, Ordering::SeqCst);
-        if let Err(e) = self.waker.wake() {
-            log::warn!(target: "CloudSim", "could not wake the event loop to stop it: {e}");
-        }
-        thread.join().unwrap_or(Err(CloudSimError::Panicked))
-    }
-}
-
-impl Drop for CloudSimHandle {
-    fn drop(&mut self) {
-        if let Err(e) = self.stop_and_join() {
-            log::warn!(target: "CloudSim", "the cloud simulator stopped with an error: {e}");
-        }
+        stop.store(true, Ordering::SeqCst);
+        waker.wake().unwrap();
+        thread.join().unwrap().unwrap();
     }
 }

@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | `{` | a JSON object | `k`/`d`/`t`, seed-era `s`/`c`/`d`/`t`, or full-word `devicekey`/`data`/`tags`; `m` optional in all three |
 //! | `S` | SMS | `S` + 8-character device key + `+digits` + ` ` + text (1 to 160 characters) |
-//! | `C` | TOTP | `C<device_id> <unix time> <otp> `, then `T<topic>\0`*, `B<message>\0`*, then `\0` |
+//! | `C` | TOTP | `C<device_id> <unix time> <otp> `, then an optional metadata record `M<metadata>\0` (hologram-python 0.10.3 sends `M\x01<modem>-<version>\0`), `T<topic>\0`*, `B<message>\0`*, then `\0` |
 //! | other | | 2 |
 //!
 //! Checks run in this order, and the first failure gives the code:
@@ -31,7 +31,8 @@
 //!   printable ASCII.
 //! - 4 *bad payload type*: no `d`/`data`, or one that is not a string; a TOTP
 //!   request with no `B` field or a message that is not UTF-8.
-//! - 7 *bad metadata*: an `m` that is not a string.
+//! - 7 *bad metadata*: an `m` that is not a string; a TOTP `M` record
+//!   repeated or after a topic or message.
 //! - 8 *bad topic*: a `t`/`tags` that is neither a string nor a list of
 //!   strings, or a topic [`Topic::new`] rejects.
 
@@ -197,6 +198,8 @@ pub struct TotpRequest {
     pub topics: Vec<Topic>,
     /// The messages (one per `B` field), in order; at least one.
     pub messages: Vec<String>,
+    /// The `M` metadata record, if any (lossy UTF-8).
+    pub metadata: Option<String>,
 }
 
 impl fmt::Debug for TotpRequest {
@@ -207,6 +210,7 @@ impl fmt::Debug for TotpRequest {
             .field("otp", &"<redacted>")
             .field("topics", &self.topics)
             .field("messages", &self.messages)
+            .field("metadata", &self.metadata)
             .finish()
     }
 }
@@ -272,7 +276,7 @@ fn totp_frame(buf: &[u8]) -> TotpFrame {
         match buf.get(pos) {
             None => return TotpFrame::Incomplete,
             Some(0) => return TotpFrame::Complete(pos + 1),
-            Some(b'T' | b'B') => match buf[pos..].iter().position(|&b| b == 0) {
+            Some(b'M' | b'T' | b'B') => match buf[pos..].iter().position(|&b| b == 0) {
                 Some(nul) => pos += nul + 1,
                 None => return TotpFrame::Incomplete,
             },
@@ -477,6 +481,7 @@ fn parse_totp(request: &[u8]) -> Result<TotpRequest, Rejection> {
     let otp = u32::try_from(otp).unwrap_or(u32::MAX);
     let mut topics = Vec::new();
     let mut messages = Vec::new();
+    let mut metadata = None;
     loop {
         let Some((&tag, after)) = rest.split_first() else {
             return reject(ResultCode::Unparseable, "TOTP request has no final NUL");
@@ -493,6 +498,15 @@ fn parse_totp(request: &[u8]) -> Result<TotpRequest, Rejection> {
         let field = &after[..nul];
         rest = &after[nul + 1..];
         match tag {
+            b'M' if metadata.is_none() && topics.is_empty() && messages.is_empty() => {
+                metadata = Some(String::from_utf8_lossy(field).into_owned());
+            }
+            b'M' => {
+                return reject(
+                    ResultCode::BadMetadata,
+                    "TOTP metadata record repeated or after a topic or message",
+                )
+            }
             b'T' => {
                 let text = std::str::from_utf8(field)
                     .or_else(|_| reject(ResultCode::BadTopic, "TOTP topic is not UTF-8"))?;
@@ -515,6 +529,7 @@ fn parse_totp(request: &[u8]) -> Result<TotpRequest, Rejection> {
         otp,
         topics,
         messages,
+        metadata,
     })
 }
 

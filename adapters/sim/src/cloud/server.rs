@@ -12,7 +12,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::protocol::{self, Rejection, Request};
-use super::{Clock, Fault, MessageRecord, Record, Shared, SmsRecord, State};
+use super::{Clock, Fault, MessageRecord, Record, ReplyForm, Shared, SmsRecord, State};
 use crate::error::CloudSimError;
 
 const TARGET: &str = "CloudSim";
@@ -36,6 +36,7 @@ pub(crate) struct ServerConfig {
     pub(crate) max_request_bytes: usize,
     pub(crate) time_window: u64,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) reply_form: ReplyForm,
 }
 
 enum Phase {
@@ -84,16 +85,14 @@ pub(crate) struct Server {
     free: Vec<usize>,
     open: usize,
     accept_retry_at: Option<Instant>,
+    /// At the connection limit: not accepting until a connection closes.
+    accept_paused: bool,
     config: ServerConfig,
     shared: Arc<Shared>,
 }
 
 fn io_error(operation: &'static str) -> impl FnOnce(io::Error) -> CloudSimError {
     move |source| CloudSimError::Io { operation, source }
-}
-
-fn reply_bytes(code: ResultCode) -> Vec<u8> {
-    format!("[{},0]", code.code()).into_bytes()
 }
 
 impl Server {
@@ -124,6 +123,7 @@ impl Server {
             free: Vec::new(),
             open: 0,
             accept_retry_at: None,
+            accept_paused: false,
             config,
             shared,
         })
@@ -178,9 +178,27 @@ impl Server {
             .min()
     }
 
+    /// Accepts what waits in the listen queue, up to the connection limit.
+    /// At the limit it stops (connections wait in the queue, unanswered but
+    /// not closed) until [`close`](Self::close) makes room and calls it again.
     fn accept(&mut self) {
         self.accept_retry_at = None;
         loop {
+            if self.open >= self.config.max_connections {
+                if !self.accept_paused {
+                    self.accept_paused = true;
+                    self.shared.lock().stats.limit_reached += 1;
+                    self.shared.changed.notify_all();
+                    log::info!(
+                        target: TARGET,
+                        "{} connections open, the limit: further connections wait in the \
+                         listen queue until one closes",
+                        self.open
+                    );
+                }
+                return;
+            }
+            self.accept_paused = false;
             let (mut stream, peer) = match self.listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -191,23 +209,8 @@ impl Server {
                     return;
                 }
             };
-            let over_limit = self.open >= self.config.max_connections;
-            {
-                let mut state = self.shared.lock();
-                state.stats.connections += 1;
-                if over_limit {
-                    state.stats.refused_connections += 1;
-                }
-            }
+            self.shared.lock().stats.connections += 1;
             self.shared.changed.notify_all();
-            if over_limit {
-                log::warn!(
-                    target: TARGET,
-                    "refusing {peer}: {} connections open",
-                    self.open
-                );
-                continue;
-            }
             let slot = self.free.pop().unwrap_or_else(|| {
                 self.connections.push(None);
                 self.connections.len() - 1
@@ -244,6 +247,11 @@ impl Server {
             self.free.push(slot);
             self.open -= 1;
             log::debug!(target: TARGET, "closed connection from {}", conn.peer);
+            if self.accept_paused {
+                // The listener's readiness was consumed while paused (edge
+                // triggered): take the next waiting connection now.
+                self.accept();
+            }
         }
     }
 
@@ -272,6 +280,11 @@ impl Server {
                     Err(step) => return step,
                 };
                 let peer = conn.peer;
+                let lead = match &request {
+                    Some(bytes) => bytes.first().copied(),
+                    None => conn.buf.first().copied(),
+                };
+                let form = self.config.reply_form;
                 let response = match request {
                     Some(bytes) => respond(&self.shared, &self.config, &bytes, peer, on_record),
                     None => {
@@ -292,14 +305,14 @@ impl Server {
                 match response {
                     Response::Reply(code) => {
                         conn.phase = Phase::Writing {
-                            reply: reply_bytes(code),
+                            reply: form.answer(code, lead),
                             written: 0,
                         };
                         conn.deadline = Instant::now() + self.config.idle_timeout;
                         Step::Again
                     }
                     Response::Delayed(code, delay) => {
-                        conn.phase = Phase::Delaying(reply_bytes(code));
+                        conn.phase = Phase::Delaying(form.answer(code, lead));
                         conn.deadline = Instant::now() + delay.min(super::LONGEST_TIMER);
                         Step::Wait
                     }
@@ -494,7 +507,7 @@ fn check(
                             auth: super::AuthForm::Totp,
                             topics: topics.clone(),
                             data,
-                            metadata: None,
+                            metadata: t.metadata.clone(),
                             received_at: now,
                             peer,
                         });

@@ -42,6 +42,13 @@ pub enum Action {
     Drip(Vec<u8>, Duration),
     /// Write this many bytes of `x` (errors ignored: the client stops early), then half-close.
     Flood(usize),
+    /// Read (with `Framing::Nothing`) `chunk` bytes every `delay`, at most
+    /// `count` times, then stop reading and hold the socket until the test ends.
+    SlowRead {
+        chunk: usize,
+        delay: Duration,
+        count: usize,
+    },
 }
 
 type Behaviour = Arc<dyn Fn(&[u8]) -> Action + Send + Sync>;
@@ -201,7 +208,7 @@ fn serve(
         }
     }
     let action = behaviour(&got);
-    let half_close = !matches!(action, Action::Never);
+    let half_close = !matches!(action, Action::Never | Action::SlowRead { .. });
     match action {
         Action::Answer(bytes) => {
             let _ = stream.write_all(&bytes);
@@ -217,6 +224,26 @@ fn serve(
         Action::Drip(bytes, delay) => {
             for b in bytes {
                 if stream.write_all(&[b]).is_err() {
+                    return got;
+                }
+                thread::sleep(delay);
+            }
+        }
+        Action::SlowRead {
+            chunk: size,
+            delay,
+            count,
+        } => {
+            let _ = stream.set_read_timeout(Some(delay.max(TICK)));
+            let size = size.min(chunk.len());
+            for _ in 0..count {
+                match stream.read(&mut chunk[..size]) {
+                    Ok(0) => return got,
+                    Ok(k) => got.extend_from_slice(&chunk[..k]),
+                    Err(e) if is_tick(&e) => {}
+                    Err(_) => return got,
+                }
+                if stop.load(Ordering::SeqCst) {
                     return got;
                 }
                 thread::sleep(delay);
