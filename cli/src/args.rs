@@ -122,7 +122,7 @@ Devices file (HJSON): with no file, any well-formed device key is accepted.
 
 Example:
   hologram cloud-sim --port 9999 &
-  hologram send --host 127.0.0.1 -p 9999 --devicekey 12345678 \"hello\"";
+  HOLOGRAM_DEVICEKEY=12345678 hologram send --host 127.0.0.1 -p 9999 \"hello\"";
 
 /// The `hologram` command.
 #[derive(Debug, Parser)]
