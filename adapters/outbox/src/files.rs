@@ -59,11 +59,12 @@ pub(crate) fn ownership_problem(
 /// Creates `dir` if needed (mode 0700) and checks that it is a directory
 /// owned by this user and not writable by others.
 pub(crate) fn check_dir(dir: &Path) -> Result<(), Error> {
-    DirBuilder::new()
-        .recursive(true)
-        .mode(DIR_MODE)
-        .create(dir)
-        .map_err(|e| Error::io("create the directory", dir, e))?;
+    if let Err(e) = DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir) {
+        // Something else by that name is said as such below.
+        if !fs::metadata(dir).is_ok_and(|m| !m.is_dir()) {
+            return Err(Error::io("create the directory", dir, e));
+        }
+    }
     // Followed if `dir` is a link: what matters is the directory the
     // files will be in, and who can write there.
     let meta = fs::metadata(dir).map_err(|e| Error::io("inspect the directory", dir, e))?;

@@ -80,6 +80,15 @@ fn a_log_that_is_not_a_regular_file_is_refused() {
 }
 
 #[test]
+fn a_file_in_place_of_the_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("outbox");
+    fs::write(&file, b"not a directory").unwrap();
+    let detail = refusal(FileOutbox::open(&file));
+    assert!(detail.contains("not a directory"), "{detail}");
+}
+
+#[test]
 fn a_hard_link_as_the_log_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     drop(FileOutbox::open(dir.path()).unwrap());
