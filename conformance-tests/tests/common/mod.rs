@@ -2,6 +2,8 @@
 //! fault that breaks exactly one rule (used by `broken.rs`).
 #![allow(dead_code)]
 
+pub mod outbox;
+
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
