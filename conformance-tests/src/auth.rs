@@ -23,7 +23,6 @@
 //! reachable through the port (a [`Message`] has one data) and is not used.
 
 use std::fmt;
-use std::time::Duration;
 
 use hologram_ports::{
     AuthError, Authenticator, CredentialError, CredentialField, Credentials, Message, Sms,
@@ -405,9 +404,9 @@ pub fn check_auth_deterministic(under_test: &AuthUnderTest) -> Outcome {
     })
 }
 
-/// `auth.one_use_per_window`: a TOTP authenticator refuses a second payload in the same clock window with `WindowUsed { retry_after }` (0 < retry_after ≤ window), never the same OTP twice.
-pub fn check_auth_one_use_per_window(under_test: &AuthUnderTest) -> Outcome {
-    let rule = ONE_USE_PER_WINDOW;
+/// `auth.window_password_reused`: a TOTP authenticator uses one password per clock window for every message in it (as hologram-python 0.10.3): each message is its own payload with the window's `C<id> <time> <otp> ` header, never refused; the next window has its own password.
+pub fn check_auth_window_password_reused(under_test: &AuthUnderTest) -> Outcome {
+    let rule = WINDOW_PASSWORD_REUSED;
     guard(rule, || {
         if under_test.form() != AuthForm::Totp {
             return Outcome::skipped("not time based: there is no window");
@@ -419,35 +418,52 @@ pub fn check_auth_one_use_per_window(under_test: &AuthUnderTest) -> Outcome {
             "the first message of the window",
             encode(&mut a, &creds, &kit_message()),
         );
-        for (what, msg) in [
-            ("the same message again in the window", kit_message()),
-            ("another message in the window", Message::new("kit other")),
-        ] {
-            match encode(&mut a, &creds, &msg) {
-                Err(AuthError::WindowUsed { retry_after })
-                    if retry_after > Duration::ZERO && retry_after <= Duration::from_secs(WINDOW) => {}
-                Err(e) => fail(
-                    rule,
-                    format_args!("{what} to be Err(WindowUsed {{ retry_after }}) with 0 < retry_after <= {WINDOW} s"),
-                    format_args!("Err({e:?})"),
+        let header = |p: &[u8]| {
+            p.splitn(4, |&b| b == b' ')
+                .take(3)
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>()
+        };
+        let other = expect_encoded(
+            rule,
+            "another message in the window",
+            encode(&mut a, &creds, &Message::new("kit other")),
+        );
+        if header(&other) != header(&first) || other == first {
+            fail(
+                rule,
+                format_args!(
+                    "a payload of its own with the window's header, as in {}",
+                    shown(&first)
                 ),
-                Ok(out) => fail(
-                    rule,
-                    format_args!("{what} to be refused with WindowUsed"),
-                    format_args!(
-                        "a payload{} {}",
-                        if out == first { ", the same as the first," } else { "" },
-                        shown(&out)
-                    ),
-                ),
-            }
+                shown(&other),
+            );
+        }
+        let again = expect_encoded(
+            rule,
+            "the first message again in the window",
+            encode(&mut a, &creds, &kit_message()),
+        );
+        if again != first {
+            fail(
+                rule,
+                format_args!("the same payload again in the window {}", shown(&first)),
+                shown(&again),
+            );
         }
         let mut next = under_test.make_at(CLOCK + WINDOW);
-        expect_encoded(
+        let later = expect_encoded(
             rule,
             "a message in the next window",
             encode(&mut next, &creds, &kit_message()),
         );
+        if header(&later) == header(&first) {
+            fail(
+                rule,
+                "the next window to have its own time and password",
+                format_args!("the same header: {}", shown(&later)),
+            );
+        }
         Outcome::Passed
     })
 }
@@ -707,9 +723,9 @@ macro_rules! __auth_rules {
             auth_deterministic DETERMINISTIC "auth.deterministic"
                 [any] check_auth_deterministic "every authenticator"
                 "the same credentials, message (and SMS) and clock give the same bytes, from one instance and from two";
-            auth_one_use_per_window ONE_USE_PER_WINDOW "auth.one_use_per_window"
-                [totp] check_auth_one_use_per_window "time-based (TOTP) authenticators"
-                "a second encode in the same window, same or other message, is `Err(WindowUsed { retry_after })` with `0 < retry_after <= window`; the next window works";
+            auth_window_password_reused WINDOW_PASSWORD_REUSED "auth.window_password_reused"
+                [totp] check_auth_window_password_reused "time-based (TOTP) authenticators"
+                "every message in one clock window is encoded, never refused, each its own payload with the window's `C<id> <time> <otp> ` header (the same message twice, the same bytes); the next window has its own time and password";
             auth_rejects_bad_input REJECTS_BAD_INPUT "auth.rejects_bad_input"
                 [any] check_auth_rejects_bad_input "every authenticator"
                 "missing credentials are `Err(Credential(Missing { field }))` naming a field the form needs; TOTP data holding a NUL is `Err(Unframeable)`; `encode_sms` without the capability is `Err(Unsupported)`; the same instance encodes fine afterwards";

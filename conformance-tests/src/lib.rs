@@ -98,8 +98,8 @@ pub mod transport;
 pub mod vectors;
 
 pub use auth::{
-    check_auth_deterministic, check_auth_no_secret_leak, check_auth_one_use_per_window,
-    check_auth_reference_vectors, check_auth_rejects_bad_input, run_auth_suite, AuthForm,
+    check_auth_deterministic, check_auth_no_secret_leak, check_auth_reference_vectors,
+    check_auth_rejects_bad_input, check_auth_window_password_reused, run_auth_suite, AuthForm,
     AuthUnderTest,
 };
 pub use network::{

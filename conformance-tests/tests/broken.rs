@@ -352,17 +352,17 @@ fn csrpsk_with_a_counter_in_m_passes_vectors_but_fails_deterministic() {
 }
 
 #[test]
-fn totp_reusing_a_window_fails_one_use_per_window() {
-    let msg = fails("auth.one_use_per_window", || {
-        check_auth_one_use_per_window(&totp(AuthFault::ReusesWindow))
+fn totp_refusing_a_second_message_in_the_window_fails_window_password_reused() {
+    let msg = fails("auth.window_password_reused", || {
+        check_auth_window_password_reused(&totp(AuthFault::RefusesSecondInWindow))
     });
-    assert!(msg.contains("WindowUsed"), "{msg}");
+    assert!(msg.contains("another message in the window"), "{msg}");
 }
 
 #[test]
-fn totp_with_a_zero_retry_after_fails_one_use_per_window() {
-    fails("auth.one_use_per_window", || {
-        check_auth_one_use_per_window(&totp(AuthFault::ZeroRetryAfter))
+fn totp_with_a_password_per_message_fails_window_password_reused() {
+    fails("auth.window_password_reused", || {
+        check_auth_window_password_reused(&totp(AuthFault::PasswordPerMessage))
     });
 }
 
@@ -393,9 +393,9 @@ fn totp_accepting_nul_fails_rejects_bad_input() {
 }
 
 #[test]
-fn totp_burning_the_window_on_an_error_fails_rejects_bad_input() {
+fn totp_failing_after_an_error_fails_rejects_bad_input() {
     fails("auth.rejects_bad_input", || {
-        check_auth_rejects_bad_input(&totp(AuthFault::BurnsWindowOnError))
+        check_auth_rejects_bad_input(&totp(AuthFault::PoisonedAfterError))
     });
 }
 

@@ -132,9 +132,9 @@ fn auth_checks_pass_on_correct_encoders() {
         passed(check_auth_rejects_bad_input(under_test));
         passed(check_auth_no_secret_leak(under_test));
     }
-    passed(check_auth_one_use_per_window(&forms[2]));
+    passed(check_auth_window_password_reused(&forms[2]));
     assert!(matches!(
-        check_auth_one_use_per_window(&forms[0]),
+        check_auth_window_password_reused(&forms[0]),
         Outcome::Skipped { .. }
     ));
 }
@@ -146,7 +146,7 @@ fn auth_suites_pass_every_rule() {
     let report = run_auth_suite(&AuthUnderTest::csrpsk(RefCsrpsk::new));
     assert_eq!(report.passed().count(), 4, "{report}");
     assert!(matches!(
-        report.outcome("auth.one_use_per_window"),
+        report.outcome("auth.window_password_reused"),
         Some(Outcome::Skipped { .. })
     ));
 }

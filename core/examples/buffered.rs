@@ -11,7 +11,18 @@ use hologram::{Credentials, Hologram};
 use hologram_sim::cloud::CloudSim;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    hologram::logging::init(log::LevelFilter::Info).ok();
+    // The program picks the logger; this one prints the Python SDK's lines.
+    fern::Dispatch::new()
+        .format(|out, message, record| {
+            out.finish(format_args!(
+                "{}",
+                hologram::logging::format_line(record.level(), record.target(), message)
+            ))
+        })
+        .level(log::LevelFilter::Info)
+        .chain(std::io::stderr())
+        .apply()
+        .ok();
     let cloud = CloudSim::builder().start()?;
     let mut hologram = Hologram::builder()
         .credentials(Credentials::with_devicekey("12345678")?)

@@ -1,8 +1,8 @@
 //! Send messages with TOTP authentication (device id + private key).
 //!
-//! The one-time password changes every 30 s and each may be used once: the
-//! SDK waits for the next window rather than reuse one, and a flush packs
-//! queued messages with the same topics under one password.
+//! The one-time password changes every 30 s; as in the Python SDK, every
+//! message sent in a window carries that window's password, each message in
+//! its own payload, with its own reply and receipt. Nothing waits.
 //!
 //! ```sh
 //! cargo run -p hologram --example send_totp
@@ -26,8 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .endpoint("127.0.0.1", cloud.port())
         .build()?;
 
-    // Queue three readings while the link is down, then connect: one
-    // payload, one password, three messages.
+    // Queue three readings while the link is down, then connect: three
+    // payloads, three receipts.
     for reading in ["20.1", "20.4", "20.9"] {
         println!("{}", hologram.send_message(reading, &["temp"])?);
     }

@@ -78,6 +78,7 @@ fn interest_bit(event: &Event) -> u32 {
         Event::MessageBuffered => 9,
         Event::MessageRefused => 10,
         Event::MessageDropped => 11,
+        Event::OutboxDamaged => 12,
         _ => return CUSTOM,
     };
     1 << index

@@ -59,7 +59,10 @@
 //! can interleave: remember a window of recent identifiers instead.
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
+mod builder;
 mod builtin;
+mod clock;
+mod delivery;
 mod error;
 mod events;
 mod hologram;
@@ -70,22 +73,22 @@ mod receipt;
 mod registry;
 mod retry;
 
+pub use builder::HologramBuilder;
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
 pub use events::{EventBus, SubscriptionId};
-pub use hologram::{Hologram, HologramBuilder};
+pub use hologram::Hologram;
 pub use outbox::MemoryOutbox;
 pub use receipt::{Delivery, Receipt};
-pub use registry::{
-    AdapterEntry, AuthMaker, NetworkMaker, Origin, Registry, RegistryError, TransportMaker,
-};
+pub use registry::{AdapterEntry, Origin, Registry, RegistryError, SharedFactory};
 pub use retry::RetryPolicy;
 
 pub use hologram_ports::{
-    AdapterConfig, AdapterContext, AdapterError, AdapterKind, AuthCapabilities, AuthError,
-    Authenticator, CredentialError, CredentialField, Credentials, Endpoint, Event, EventSink,
-    MacAddress, Message, NetworkCapabilities, NetworkError, NetworkInterface, Outbox, OutboxError,
-    Queued, Reply, ResultCode, SignalReading, SignalSource, Sms, SmsError, Ssid, Topic, TopicError,
-    Transport, TransportCapabilities, TransportError, TransportExt,
+    AdapterConfig, AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, AuthCapabilities,
+    AuthError, Authenticator, CredentialError, CredentialField, Credentials, Endpoint, Event,
+    EventSink, MacAddress, Message, NetworkCapabilities, NetworkError, NetworkInterface, Outbox,
+    OutboxError, Port, Queued, Reply, ResultCode, SignalReading, SignalSource, Sms, SmsError, Ssid,
+    Topic, TopicError, Transport, TransportCapabilities, TransportError, TransportExt,
 };
 
 /// The ports crate, for adapter authors.

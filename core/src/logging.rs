@@ -1,10 +1,31 @@
-//! Log output in the Python SDK's format: `LEVEL:<Component>:<message>`.
+//! Log lines in the Python SDK's format: `LEVEL:<Component>:<message>`.
 //!
-//! Every crate of the SDK logs through [`log`] with the component as the
-//! target (`Raw`, `Cloud`, `Wifi`, `Hologram`, ...). No log line carries a
-//! key, a private key or a one-time password.
-
-use log::LevelFilter;
+//! The library logs through [`log`] only, with the component as the target
+//! (`Raw`, `Cloud`, `Wifi`, `Hologram`, ...); the program chooses the
+//! logger. [`format_line`] gives the Python SDK's line for a record, for a
+//! logger of your choice (the CLI's, a test's capture). No log line carries
+//! a key, a private key or a one-time password.
+//!
+//! ```
+//! struct Stderr;
+//!
+//! impl log::Log for Stderr {
+//!     fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+//!         m.level() <= log::Level::Info
+//!     }
+//!     fn log(&self, r: &log::Record<'_>) {
+//!         if self.enabled(r.metadata()) {
+//!             eprintln!("{}", hologram::logging::format_line(r.level(), r.target(), r.args()));
+//!         }
+//!     }
+//!     fn flush(&self) {}
+//! }
+//!
+//! static LOGGER: Stderr = Stderr;
+//! log::set_logger(&LOGGER).ok();
+//! log::set_max_level(log::LevelFilter::Info);
+//! log::info!(target: "Raw", "A buffered message has been sent since an active connection is established");
+//! ```
 
 /// Formats one record as `LEVEL:<Component>:<message>`.
 pub fn format_line(level: log::Level, target: &str, message: &std::fmt::Arguments<'_>) -> String {
@@ -12,31 +33,6 @@ pub fn format_line(level: log::Level, target: &str, message: &std::fmt::Argument
     // their last segment so the line stays in the Python shape.
     let component = target.rsplit("::").next().unwrap_or(target);
     format!("{level}:{component}:{message}")
-}
-
-/// Installs a logger printing `LEVEL:<Component>:<message>` lines to
-/// standard error, at `level` and above. Call it once, early (the CLI does).
-///
-/// ```
-/// hologram::logging::init(log::LevelFilter::Info).ok();
-/// log::info!(target: "Raw", "A buffered message has been sent since an active connection is established");
-/// ```
-pub fn init(level: LevelFilter) -> Result<(), log::SetLoggerError> {
-    dispatch(level).chain(std::io::stderr()).apply()
-}
-
-/// The `fern` dispatch [`init`] installs, before it is chained to an output
-/// and applied: for a program that wants other outputs or per-component
-/// levels (`.level_for("Cloud", LevelFilter::Error)`).
-pub fn dispatch(level: LevelFilter) -> fern::Dispatch {
-    fern::Dispatch::new()
-        .format(|out, message, record| {
-            out.finish(format_args!(
-                "{}",
-                format_line(record.level(), record.target(), message)
-            ))
-        })
-        .level(level)
 }
 
 #[cfg(test)]

@@ -107,7 +107,8 @@ pub fn register_plugins<P: AsRef<std::path::Path>>(
 ) -> ScanReport {
     use std::sync::Arc;
 
-    use crate::registry::{NetworkMaker, Origin, RegistryError};
+    use crate::registry::{Origin, RegistryError, SharedFactory};
+    use hologram_ports::NetworkInterface;
 
     let scan = hologram_plugin_loader::scan_dirs(dirs);
     let mut report = ScanReport {
@@ -120,8 +121,8 @@ pub fn register_plugins<P: AsRef<std::path::Path>>(
             version: plugin.version().to_owned(),
         };
         let make = plugin.clone();
-        let maker: NetworkMaker = Arc::new(move |ctx| make.make(ctx));
-        match registry.register_network(plugin.name(), plugin.summary(), origin, maker) {
+        let factory: SharedFactory<dyn NetworkInterface> = Arc::new(move |ctx| make.make(ctx));
+        match registry.register(plugin.name(), plugin.summary(), origin, factory) {
             Ok(()) => {
                 log::info!(target: "Plugins", "loaded network {:?} {} from {}", plugin.name(), plugin.version(), plugin.path().display());
                 report.loaded.push(plugin);

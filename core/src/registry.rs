@@ -6,42 +6,21 @@
 //! [`Hologram`](crate::Hologram) owns a copy, and plugins loaded at run time
 //! are added to that copy only.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use hologram_ports::{
-    AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, Authenticator, NetworkInterface,
-    Transport,
+    AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, AnyFactory, Port,
 };
 
-/// Builds a network interface (a built-in factory or a loaded plugin).
-pub type NetworkMaker =
-    Arc<dyn Fn(&AdapterContext) -> Result<Box<dyn NetworkInterface>, AdapterError> + Send + Sync>;
-/// Builds a transport.
-pub type TransportMaker =
-    Arc<dyn Fn(&AdapterContext) -> Result<Box<dyn Transport>, AdapterError> + Send + Sync>;
-/// Builds an authenticator.
-pub type AuthMaker =
-    Arc<dyn Fn(&AdapterContext) -> Result<Box<dyn Authenticator>, AdapterError> + Send + Sync>;
-
-#[derive(Clone)]
-enum Maker {
-    Network(NetworkMaker),
-    Transport(TransportMaker),
-    Authenticator(AuthMaker),
-}
-
-impl Maker {
-    fn kind(&self) -> AdapterKind {
-        match self {
-            Maker::Network(_) => AdapterKind::Network,
-            Maker::Transport(_) => AdapterKind::Transport,
-            Maker::Authenticator(_) => AdapterKind::Authenticator,
-        }
-    }
-}
+/// Builds one adapter of port `P` (`dyn NetworkInterface`, `dyn Transport`,
+/// `dyn Authenticator`, `dyn Outbox`): a built-in factory, a closure of
+/// yours, or a loaded plugin.
+pub type SharedFactory<P> =
+    Arc<dyn Fn(&AdapterContext) -> Result<Box<P>, AdapterError> + Send + Sync>;
 
 /// Where an adapter comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +43,9 @@ pub struct AdapterEntry {
     name: String,
     summary: String,
     origin: Origin,
-    maker: Maker,
+    kind: AdapterKind,
+    /// The [`SharedFactory`] of the port of `kind`.
+    factory: Arc<dyn Any + Send + Sync>,
 }
 
 impl AdapterEntry {
@@ -78,11 +59,15 @@ impl AdapterEntry {
     }
     /// Its kind.
     pub fn kind(&self) -> AdapterKind {
-        self.maker.kind()
+        self.kind
     }
     /// Where it comes from.
     pub fn origin(&self) -> &Origin {
         &self.origin
+    }
+    /// Its factory, if it builds port `P`.
+    pub fn factory<P: Port + ?Sized>(&self) -> Option<&SharedFactory<P>> {
+        self.factory.downcast_ref()
     }
 }
 
@@ -90,7 +75,7 @@ impl fmt::Debug for AdapterEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdapterEntry")
             .field("name", &self.name)
-            .field("kind", &self.kind())
+            .field("kind", &self.kind)
             .field("origin", &self.origin)
             .finish()
     }
@@ -173,60 +158,39 @@ impl Registry {
 
     /// Adds one built-in descriptor.
     pub fn register_descriptor(&mut self, d: &AdapterDescriptor) -> Result<(), RegistryError> {
-        let maker = if let Some(f) = d.network_factory() {
-            Maker::Network(Arc::new(f))
-        } else if let Some(f) = d.transport_factory() {
-            Maker::Transport(Arc::new(f))
-        } else if let Some(f) = d.auth_factory() {
-            Maker::Authenticator(Arc::new(f))
-        } else {
-            unreachable!("a descriptor always has one factory")
-        };
-        self.insert(d.name, d.summary, Origin::BuiltIn, maker)
+        fn shared<P: Port + ?Sized>(f: hologram_ports::Factory<P>) -> SharedFactory<P> {
+            Arc::new(f)
+        }
+        let (name, summary, origin) = (d.name, d.summary, Origin::BuiltIn);
+        match d.factory() {
+            AnyFactory::Network(f) => self.register(name, summary, origin, shared(f)),
+            AnyFactory::Transport(f) => self.register(name, summary, origin, shared(f)),
+            AnyFactory::Authenticator(f) => self.register(name, summary, origin, shared(f)),
+            AnyFactory::Outbox(f) => self.register(name, summary, origin, shared(f)),
+        }
     }
 
-    /// Adds a network interface built by `maker` (how the plugin loader
-    /// registers a plugin).
-    pub fn register_network(
+    /// Adds an adapter of port `P` built by `factory` (how the plugin
+    /// loader registers a plugin, and how a program adds its own):
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use hologram::{MemoryOutbox, Origin, Outbox, Registry};
+    ///
+    /// let mut reg = Registry::empty();
+    /// reg.register::<dyn Outbox>("small", "a tiny outbox", Origin::BuiltIn,
+    ///     Arc::new(|_ctx| Ok(Box::new(MemoryOutbox::with_capacity(8)))))
+    ///     .unwrap();
+    /// assert_eq!(reg.names(hologram::AdapterKind::Outbox), ["small"]);
+    /// ```
+    pub fn register<P: Port + ?Sized>(
         &mut self,
         name: &str,
         summary: &str,
         origin: Origin,
-        maker: NetworkMaker,
+        factory: SharedFactory<P>,
     ) -> Result<(), RegistryError> {
-        self.insert(name, summary, origin, Maker::Network(maker))
-    }
-
-    /// Adds a transport built by `maker`.
-    pub fn register_transport(
-        &mut self,
-        name: &str,
-        summary: &str,
-        origin: Origin,
-        maker: TransportMaker,
-    ) -> Result<(), RegistryError> {
-        self.insert(name, summary, origin, Maker::Transport(maker))
-    }
-
-    /// Adds an authenticator built by `maker`.
-    pub fn register_authenticator(
-        &mut self,
-        name: &str,
-        summary: &str,
-        origin: Origin,
-        maker: AuthMaker,
-    ) -> Result<(), RegistryError> {
-        self.insert(name, summary, origin, Maker::Authenticator(maker))
-    }
-
-    fn insert(
-        &mut self,
-        name: &str,
-        summary: &str,
-        origin: Origin,
-        maker: Maker,
-    ) -> Result<(), RegistryError> {
-        let key = (maker.kind(), name.to_owned());
+        let key = (P::KIND, name.to_owned());
         if let Some(existing) = self.entries.get(&key) {
             return Err(RegistryError::Duplicate {
                 kind: key.0,
@@ -239,7 +203,8 @@ impl Registry {
             name: name.to_owned(),
             summary: summary.to_owned(),
             origin,
-            maker,
+            kind: P::KIND,
+            factory: Arc::new(factory),
         };
         self.entries.insert(key, entry);
         Ok(())
@@ -270,51 +235,105 @@ impl Registry {
             })
     }
 
-    /// Builds the network interface named `name`.
-    pub fn make_network(
-        &self,
-        name: &str,
-        ctx: &AdapterContext,
-    ) -> Result<Box<dyn NetworkInterface>, crate::Error> {
-        match &self.check(AdapterKind::Network, name)?.maker {
-            Maker::Network(f) => {
-                f(ctx).map_err(|e| crate::Error::adapter(AdapterKind::Network, name, e))
-            }
-            _ => unreachable!("entries are keyed by kind"),
-        }
-    }
-
-    /// Builds the transport named `name`.
-    pub fn make_transport(
-        &self,
-        name: &str,
-        ctx: &AdapterContext,
-    ) -> Result<Box<dyn Transport>, crate::Error> {
-        match &self.check(AdapterKind::Transport, name)?.maker {
-            Maker::Transport(f) => {
-                f(ctx).map_err(|e| crate::Error::adapter(AdapterKind::Transport, name, e))
-            }
-            _ => unreachable!("entries are keyed by kind"),
-        }
-    }
-
-    /// Builds the authenticator named `name`.
-    pub fn make_authenticator(
-        &self,
-        name: &str,
-        ctx: &AdapterContext,
-    ) -> Result<Box<dyn Authenticator>, crate::Error> {
-        match &self.check(AdapterKind::Authenticator, name)?.maker {
-            Maker::Authenticator(f) => {
-                f(ctx).map_err(|e| crate::Error::adapter(AdapterKind::Authenticator, name, e))
-            }
-            _ => unreachable!("entries are keyed by kind"),
-        }
+    /// The factory of the adapter of port `P` named `name`, or an error
+    /// listing the names of that kind.
+    pub fn factory<P: Port + ?Sized>(&self, name: &str) -> Result<SharedFactory<P>, RegistryError> {
+        let entry = self.check(P::KIND, name)?;
+        // Entries are keyed by kind and each kind has one port, so the
+        // factory is of `P`; a mismatch reads as an unknown name.
+        entry
+            .factory::<P>()
+            .cloned()
+            .ok_or_else(|| RegistryError::Unknown {
+                kind: P::KIND,
+                name: name.to_owned(),
+                available: self.names(P::KIND),
+            })
     }
 }
 
 impl fmt::Debug for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.entries.values()).finish()
+    }
+}
+
+impl Registry {
+    /// The kinds of adapter a registry holds, in the order
+    /// [`entries`](Self::entries) lists them.
+    pub const KINDS: [AdapterKind; 4] = [
+        AdapterKind::Network,
+        AdapterKind::Transport,
+        AdapterKind::Authenticator,
+        AdapterKind::Outbox,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hologram_ports::{Authenticator, NetworkInterface, Outbox, Transport};
+
+    fn no_outbox(_: &AdapterContext) -> Result<Box<dyn Outbox>, AdapterError> {
+        Err(AdapterError::Outbox(hologram_ports::OutboxError::Damaged {
+            detail: "test".into(),
+        }))
+    }
+
+    #[test]
+    fn every_kind_goes_through_one_path() {
+        fn net(_: &AdapterContext) -> Result<Box<dyn NetworkInterface>, AdapterError> {
+            Err(AdapterError::Network(
+                hologram_ports::NetworkError::NotConnected,
+            ))
+        }
+        fn tr(_: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
+            Err(AdapterError::Network(
+                hologram_ports::NetworkError::NotConnected,
+            ))
+        }
+        fn au(_: &AdapterContext) -> Result<Box<dyn Authenticator>, AdapterError> {
+            Err(AdapterError::Network(
+                hologram_ports::NetworkError::NotConnected,
+            ))
+        }
+        let ds = [
+            AdapterDescriptor::network("x", "n", net),
+            AdapterDescriptor::transport("x", "t", tr),
+            AdapterDescriptor::authenticator("x", "a", au),
+            AdapterDescriptor::outbox("x", "o", no_outbox),
+        ];
+        let reg = Registry::from_descriptors(&ds).unwrap();
+        for kind in Registry::KINDS {
+            assert_eq!(reg.names(kind), ["x"], "{kind}");
+        }
+        let make = reg.factory::<dyn Outbox>("x").unwrap();
+        let err = make(&AdapterContext::detached()).unwrap_err();
+        assert_eq!(err.to_string(), "the outbox's state is damaged: test");
+        assert!(reg.factory::<dyn Transport>("x").is_ok());
+        let err = reg.factory::<dyn Outbox>("file").err().unwrap();
+        assert_eq!(err.to_string(), "unknown outbox \"file\"; available: x");
+    }
+
+    #[test]
+    fn a_duplicate_names_both_origins() {
+        let mut reg = Registry::empty();
+        reg.register_descriptor(&AdapterDescriptor::outbox("file", "o", no_outbox))
+            .unwrap();
+        let err = reg
+            .register::<dyn Outbox>(
+                "file",
+                "again",
+                Origin::Plugin {
+                    path: "/p/libfile.so".into(),
+                    version: "1".into(),
+                },
+                Arc::new(no_outbox),
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two outbox adapters are named \"file\" (built-in and plugin /p/libfile.so)"
+        );
     }
 }

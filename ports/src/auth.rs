@@ -1,7 +1,5 @@
 //! The authenticator port: credentials + a message in, wire bytes out.
 
-use std::time::Duration;
-
 use crate::{CredentialError, CredentialField, Credentials, Message, Sms, TopicError};
 
 /// What an authenticator can encode.
@@ -10,8 +8,8 @@ use crate::{CredentialError, CredentialField, Credentials, Message, Sms, TopicEr
 pub struct AuthCapabilities {
     /// [`Authenticator::encode_sms`] works.
     pub sms: bool,
-    /// The encoding depends on the clock (TOTP); a clock window may allow
-    /// only one payload, see [`AuthError::WindowUsed`].
+    /// The encoding depends on the clock (TOTP): a payload encoded now is
+    /// encoded again when it is sent later.
     pub time_based: bool,
 }
 
@@ -64,15 +62,6 @@ pub enum AuthError {
         /// The operation.
         operation: &'static str,
     },
-    /// The one-time password of the current clock window was already used;
-    /// the same message can be encoded again after `retry_after`.
-    #[error(
-        "the one-time password of this time window was already used; retry in {retry_after:?}"
-    )]
-    WindowUsed {
-        /// How long until the next window opens.
-        retry_after: Duration,
-    },
     /// The adapter's configuration is invalid.
     #[error("invalid {authenticator} setting {setting}: {reason}")]
     InvalidSetting {
@@ -89,15 +78,6 @@ impl AuthError {
     /// A missing credential.
     pub fn missing(field: CredentialField) -> Self {
         AuthError::Credential(CredentialError::Missing { field })
-    }
-
-    /// How long to wait before the same message can be encoded again, when
-    /// waiting helps.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            AuthError::WindowUsed { retry_after } => Some(*retry_after),
-            _ => None,
-        }
     }
 }
 
@@ -124,24 +104,8 @@ pub trait Authenticator: Send {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError>;
 
-    /// Encodes a non-empty prefix of `msgs` into one payload and returns how
-    /// many messages it took (0 only for an empty slice). The default takes
-    /// one; a time-based authenticator that can frame several messages under
-    /// one one-time password takes as many as it can, so a flush does not
-    /// wait a clock window per message.
-    fn encode_batch(
-        &mut self,
-        creds: &Credentials,
-        msgs: &[Message],
-        out: &mut Vec<u8>,
-    ) -> Result<usize, AuthError> {
-        match msgs.first() {
-            Some(msg) => self.encode_message(creds, msg, out).map(|()| 1),
-            None => Ok(0),
-        }
-    }
-
-    /// Encodes one SMS.
+    /// Encodes one SMS. The default refuses with
+    /// [`AuthError::Unsupported`], naming the implementing type.
     fn encode_sms(
         &mut self,
         creds: &Credentials,
@@ -150,7 +114,7 @@ pub trait Authenticator: Send {
     ) -> Result<(), AuthError> {
         let _ = (creds, sms, out);
         Err(AuthError::Unsupported {
-            authenticator: "selected",
+            authenticator: std::any::type_name::<Self>(),
             operation: "SMS",
         })
     }
@@ -167,14 +131,6 @@ impl<T: Authenticator + ?Sized> Authenticator for Box<T> {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         (**self).encode_message(creds, msg, out)
-    }
-    fn encode_batch(
-        &mut self,
-        creds: &Credentials,
-        msgs: &[Message],
-        out: &mut Vec<u8>,
-    ) -> Result<usize, AuthError> {
-        (**self).encode_batch(creds, msgs, out)
     }
     fn encode_sms(
         &mut self,
@@ -209,18 +165,22 @@ mod tests {
     }
 
     #[test]
-    fn defaults_take_one_message_and_refuse_sms_in_words() {
+    fn the_default_refuses_sms_naming_the_authenticator() {
         let creds = Credentials::default();
         let mut out = Vec::new();
-        let msgs = [Message::new("a"), Message::new("b")];
-        assert_eq!(MessagesOnly.encode_batch(&creds, &msgs, &mut out), Ok(1));
+        MessagesOnly
+            .encode_message(&creds, &Message::new("a"), &mut out)
+            .unwrap();
         assert_eq!(out, b"a");
-        assert_eq!(MessagesOnly.encode_batch(&creds, &[], &mut out), Ok(0));
         let sms = Sms::new("+1", "hi").unwrap();
         let err = MessagesOnly.encode_sms(&creds, &sms, &mut out).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "SMS is not supported by the selected authentication"
+            format!(
+                "SMS is not supported by the {} authentication",
+                std::any::type_name::<MessagesOnly>()
+            )
         );
+        assert!(err.to_string().contains("MessagesOnly"), "{err}");
     }
 }

@@ -37,15 +37,19 @@ pub enum Event {
     MessageBuffered,
     /// `message.refused`: the cloud refused a message with a final code.
     MessageRefused,
-    /// `message.dropped`: a full outbox dropped its oldest message.
+    /// `message.dropped`: a full outbox dropped its oldest message, or a
+    /// queued message that can never be encoded was dropped.
     MessageDropped,
+    /// `outbox.damaged`: an outbox found damaged records when it was
+    /// opened; the messages in them are lost.
+    OutboxDamaged,
     /// Any other name.
     Custom(Cow<'static, str>),
 }
 
 impl Event {
     /// Every predefined event.
-    pub const PREDEFINED: [Event; 12] = [
+    pub const PREDEFINED: [Event; 13] = [
         Event::WifiConnected,
         Event::WifiDisconnected,
         Event::CellularConnected,
@@ -58,6 +62,7 @@ impl Event {
         Event::MessageBuffered,
         Event::MessageRefused,
         Event::MessageDropped,
+        Event::OutboxDamaged,
     ];
 
     /// The event's name.
@@ -75,6 +80,7 @@ impl Event {
             Event::MessageBuffered => "message.buffered",
             Event::MessageRefused => "message.refused",
             Event::MessageDropped => "message.dropped",
+            Event::OutboxDamaged => "outbox.damaged",
             Event::Custom(name) => name,
         }
     }

@@ -2,14 +2,15 @@
 //!
 //! This crate is the inside of the hexagon: the domain types every part of
 //! the SDK speaks ([`Credentials`], [`Topic`], [`Message`], [`Sms`],
-//! [`ResultCode`], [`Event`]) and the four port traits the core drives and
-//! the adapters implement:
+//! [`ResultCode`], [`Event`]) and the port traits the core drives and the
+//! adapters implement:
 //!
 //! | port | what it does | built-in adapters |
 //! |---|---|---|
 //! | [`NetworkInterface`] | brings a link up and down, answers link queries | `sim`, `wifi`, plugins |
 //! | [`Authenticator`] | turns credentials + a message into wire bytes | `csrpsk`, `totp` |
 //! | [`Transport`] | delivers wire bytes to a host and returns the reply | `raw`, `cloud` |
+//! | [`Outbox`] | keeps accepted messages until the cloud answers | the core's memory outbox, `file` |
 //! | [`EventSink`] | where adapters report what happened | the core's event bus |
 //!
 //! It does no I/O and names no adapter. Adapters register a factory under a
@@ -76,13 +77,19 @@ pub use network::{
 };
 pub use outbox::{Outbox, OutboxError, Queued};
 pub use registry::{
-    AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, AuthFactory, NetworkFactory,
-    TransportFactory,
+    AdapterContext, AdapterDescriptor, AdapterError, AdapterKind, AnyFactory, AuthFactory, Factory,
+    NetworkFactory, OutboxFactory, Port, TransportFactory,
 };
 pub use result_code::{ReplyError, ResultCode};
 pub use transport::{
     Endpoint, Reply, Transport, TransportCapabilities, TransportError, TransportExt, TransportPhase,
 };
+
+/// Whether two I/O errors say the same thing (same kind, same text): how
+/// the port errors that keep one as their cause compare.
+pub(crate) fn same_io(a: &std::io::Error, b: &std::io::Error) -> bool {
+    a.kind() == b.kind() && a.to_string() == b.to_string()
+}
 
 /// Re-exported so adapter crates register with the same `inventory` the core collects from.
 pub use inventory;

@@ -1,6 +1,9 @@
 //! The network-interface port: bring a link up and down, and ask about it.
 
 use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Which optional queries a network interface answers.
 ///
@@ -36,7 +39,7 @@ impl NetworkCapabilities {
 }
 
 /// A network operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetworkError {
     /// The adapter does not support this operation or query.
@@ -78,12 +81,12 @@ pub enum NetworkError {
         detail: String,
     },
     /// The operation did not finish in time.
-    #[error("{operation} timed out after {seconds} s")]
+    #[error("{operation} timed out after {after:?}")]
     Timeout {
         /// The operation.
         operation: &'static str,
-        /// The limit, in seconds.
-        seconds: u64,
+        /// The limit that fired.
+        after: Duration,
     },
     /// The network refused our credentials (e.g. a wrong Wi-Fi passphrase).
     #[error("the network refused the credentials (wrong passphrase?)")]
@@ -102,15 +105,93 @@ pub enum NetworkError {
         /// What is wrong with it.
         reason: String,
     },
-    /// An operating-system or protocol error not covered above.
-    #[error("{operation} failed: {detail}")]
+    /// An operating-system or protocol error not covered above; the
+    /// system's error is the [`source`](std::error::Error::source).
+    #[error("{operation} failed: {source}")]
     Io {
         /// The operation.
         operation: &'static str,
         /// What the system said.
-        detail: String,
+        source: Arc<io::Error>,
     },
 }
+
+impl NetworkError {
+    /// A [`NetworkError::Io`] for `operation`, keeping `source` as the cause.
+    pub fn io(operation: &'static str, source: io::Error) -> Self {
+        NetworkError::Io {
+            operation,
+            source: Arc::new(source),
+        }
+    }
+
+    /// A [`NetworkError::Io`] for a failure with no system error behind it
+    /// (a protocol error, a plugin's report): `detail` says what happened.
+    pub fn other(operation: &'static str, detail: impl Into<String>) -> Self {
+        Self::io(operation, io::Error::other(detail.into()))
+    }
+}
+
+/// Equal when of the same kind with the same details; I/O causes compare
+/// their [`io::ErrorKind`] and text.
+impl PartialEq for NetworkError {
+    fn eq(&self, other: &Self) -> bool {
+        use NetworkError::*;
+        match (self, other) {
+            (Unsupported { operation: a }, Unsupported { operation: b })
+            | (PermissionDenied { operation: a }, PermissionDenied { operation: b }) => a == b,
+            (NotConnected, NotConnected)
+            | (WirelessUnsupported, WirelessUnsupported)
+            | (AuthenticationFailed, AuthenticationFailed) => true,
+            (NoSuchInterface { name: a }, NoSuchInterface { name: b })
+            | (NotWireless { name: a }, NotWireless { name: b })
+            | (ConnectFailed { reason: a }, ConnectFailed { reason: b }) => a == b,
+            (
+                ServiceUnavailable {
+                    service: a,
+                    detail: x,
+                },
+                ServiceUnavailable {
+                    service: b,
+                    detail: y,
+                },
+            ) => a == b && x == y,
+            (
+                Timeout {
+                    operation: a,
+                    after: x,
+                },
+                Timeout {
+                    operation: b,
+                    after: y,
+                },
+            ) => a == b && x == y,
+            (
+                InvalidSetting {
+                    setting: a,
+                    reason: x,
+                },
+                InvalidSetting {
+                    setting: b,
+                    reason: y,
+                },
+            ) => a == b && x == y,
+            (
+                Io {
+                    operation: a,
+                    source: x,
+                },
+                Io {
+                    operation: b,
+                    source: y,
+                },
+            ) => a == b && crate::same_io(x, y),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for NetworkError {}
 
 /// A network interface: the `Network` class of the Python SDK.
 ///

@@ -5,11 +5,12 @@
 //! the core; a durable one keeps messages across restarts.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::Message;
 
 /// The outbox could not take or give back a message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum OutboxError {
     /// The outbox is full and its policy is to refuse new messages.
@@ -43,15 +44,56 @@ pub enum OutboxError {
         /// What is wrong, and what to do about it.
         detail: String,
     },
-    /// The storage failed.
-    #[error("outbox storage failed during {operation}: {detail}")]
+    /// The storage failed; the system's error is the
+    /// [`source`](std::error::Error::source).
+    #[error("outbox storage failed during {operation}: {source}")]
     Storage {
         /// What was being done.
         operation: &'static str,
         /// What the system said.
-        detail: String,
+        source: Arc<std::io::Error>,
     },
 }
+
+impl OutboxError {
+    /// A [`OutboxError::Storage`] for `operation`, keeping `source` as the cause.
+    pub fn storage(operation: &'static str, source: std::io::Error) -> Self {
+        OutboxError::Storage {
+            operation,
+            source: Arc::new(source),
+        }
+    }
+}
+
+/// Equal when of the same kind with the same details; storage failures
+/// compare the cause's [`std::io::ErrorKind`] and text.
+impl PartialEq for OutboxError {
+    fn eq(&self, other: &Self) -> bool {
+        use OutboxError::*;
+        match (self, other) {
+            (
+                Full { messages, bytes },
+                Full {
+                    messages: m,
+                    bytes: b,
+                },
+            ) => messages == m && bytes == b,
+            (TooLarge { size, limit }, TooLarge { size: s, limit: l }) => size == s && limit == l,
+            (Locked { path }, Locked { path: p }) => path == p,
+            (Damaged { detail }, Damaged { detail: d }) => detail == d,
+            (
+                Storage { operation, source },
+                Storage {
+                    operation: o,
+                    source: s,
+                },
+            ) => operation == o && crate::same_io(source, s),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for OutboxError {}
 
 /// One queued message and its sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::{
     AdapterConfig, AuthError, Authenticator, ConfigError, EventSink, NetworkError,
-    NetworkInterface, Transport, TransportError,
+    NetworkInterface, Outbox, OutboxError, Transport, TransportError,
 };
 
 /// What an adapter's factory receives.
@@ -57,16 +57,25 @@ pub enum AdapterError {
     /// An authenticator failed to start.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// An outbox could not be opened.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
+/// Builds one adapter of port `P` from its context: what an adapter crate
+/// registers (`P` is `dyn NetworkInterface`, `dyn Transport`,
+/// `dyn Authenticator` or `dyn Outbox`).
+pub type Factory<P> = fn(&AdapterContext) -> Result<Box<P>, AdapterError>;
 /// Builds a network interface.
-pub type NetworkFactory = fn(&AdapterContext) -> Result<Box<dyn NetworkInterface>, AdapterError>;
+pub type NetworkFactory = Factory<dyn NetworkInterface>;
 /// Builds a transport.
-pub type TransportFactory = fn(&AdapterContext) -> Result<Box<dyn Transport>, AdapterError>;
+pub type TransportFactory = Factory<dyn Transport>;
 /// Builds an authenticator.
-pub type AuthFactory = fn(&AdapterContext) -> Result<Box<dyn Authenticator>, AdapterError>;
+pub type AuthFactory = Factory<dyn Authenticator>;
+/// Builds an outbox.
+pub type OutboxFactory = Factory<dyn Outbox>;
 
-/// The three kinds of adapter chosen by name.
+/// The kinds of adapter chosen by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AdapterKind {
     /// A [`NetworkInterface`].
@@ -75,6 +84,8 @@ pub enum AdapterKind {
     Transport,
     /// An [`Authenticator`].
     Authenticator,
+    /// An [`Outbox`].
+    Outbox,
 }
 
 impl fmt::Display for AdapterKind {
@@ -83,16 +94,89 @@ impl fmt::Display for AdapterKind {
             AdapterKind::Network => "network",
             AdapterKind::Transport => "transport",
             AdapterKind::Authenticator => "authentication",
+            AdapterKind::Outbox => "outbox",
         })
     }
 }
 
-/// The factory of a descriptor, by kind.
-#[derive(Clone, Copy)]
-enum Factory {
+/// A port whose adapters are chosen by name: implemented for the port's
+/// trait object (`dyn NetworkInterface`, ...), so a registry can be generic
+/// over the port.
+///
+/// Adding a kind of adapter takes: a variant of [`AdapterKind`] and of
+/// [`AnyFactory`], a constructor of [`AdapterDescriptor`], and an `impl
+/// Port` here; the core's registry handles it from there.
+pub trait Port: Send + 'static {
+    /// The kind of adapter that implements this port.
+    const KIND: AdapterKind;
+
+    /// The factory in `any`, if it builds this port.
+    fn factory(any: AnyFactory) -> Option<Factory<Self>>;
+}
+
+impl Port for dyn NetworkInterface {
+    const KIND: AdapterKind = AdapterKind::Network;
+    fn factory(any: AnyFactory) -> Option<Factory<Self>> {
+        match any {
+            AnyFactory::Network(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl Port for dyn Transport {
+    const KIND: AdapterKind = AdapterKind::Transport;
+    fn factory(any: AnyFactory) -> Option<Factory<Self>> {
+        match any {
+            AnyFactory::Transport(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl Port for dyn Authenticator {
+    const KIND: AdapterKind = AdapterKind::Authenticator;
+    fn factory(any: AnyFactory) -> Option<Factory<Self>> {
+        match any {
+            AnyFactory::Authenticator(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl Port for dyn Outbox {
+    const KIND: AdapterKind = AdapterKind::Outbox;
+    fn factory(any: AnyFactory) -> Option<Factory<Self>> {
+        match any {
+            AnyFactory::Outbox(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// The factory of a descriptor, whatever port it builds.
+#[derive(Clone, Copy, Debug)]
+pub enum AnyFactory {
+    /// Builds network interfaces.
     Network(NetworkFactory),
+    /// Builds transports.
     Transport(TransportFactory),
+    /// Builds authenticators.
     Authenticator(AuthFactory),
+    /// Builds outboxes.
+    Outbox(OutboxFactory),
+}
+
+impl AnyFactory {
+    /// The kind of adapter it builds.
+    pub fn kind(&self) -> AdapterKind {
+        match self {
+            AnyFactory::Network(_) => AdapterKind::Network,
+            AnyFactory::Transport(_) => AdapterKind::Transport,
+            AnyFactory::Authenticator(_) => AdapterKind::Authenticator,
+            AnyFactory::Outbox(_) => AdapterKind::Outbox,
+        }
+    }
 }
 
 /// A built-in adapter: its name, a one-line summary and its factory.
@@ -103,68 +187,54 @@ pub struct AdapterDescriptor {
     pub name: &'static str,
     /// One line saying what it is.
     pub summary: &'static str,
-    factory: Factory,
+    factory: AnyFactory,
 }
 
 impl AdapterDescriptor {
     /// Describes a network-interface adapter.
     pub const fn network(name: &'static str, summary: &'static str, f: NetworkFactory) -> Self {
-        AdapterDescriptor {
-            name,
-            summary,
-            factory: Factory::Network(f),
-        }
+        Self::new(name, summary, AnyFactory::Network(f))
     }
 
     /// Describes a transport adapter.
     pub const fn transport(name: &'static str, summary: &'static str, f: TransportFactory) -> Self {
-        AdapterDescriptor {
-            name,
-            summary,
-            factory: Factory::Transport(f),
-        }
+        Self::new(name, summary, AnyFactory::Transport(f))
     }
 
     /// Describes an authenticator adapter.
     pub const fn authenticator(name: &'static str, summary: &'static str, f: AuthFactory) -> Self {
+        Self::new(name, summary, AnyFactory::Authenticator(f))
+    }
+
+    /// Describes an outbox adapter (its settings come from
+    /// [`AdapterContext::config`], e.g. `dir` for a durable one).
+    pub const fn outbox(name: &'static str, summary: &'static str, f: OutboxFactory) -> Self {
+        Self::new(name, summary, AnyFactory::Outbox(f))
+    }
+
+    /// Describes an adapter of any kind.
+    pub const fn new(name: &'static str, summary: &'static str, factory: AnyFactory) -> Self {
         AdapterDescriptor {
             name,
             summary,
-            factory: Factory::Authenticator(f),
+            factory,
         }
     }
 
     /// Which kind of adapter it builds.
     pub fn kind(&self) -> AdapterKind {
-        match self.factory {
-            Factory::Network(_) => AdapterKind::Network,
-            Factory::Transport(_) => AdapterKind::Transport,
-            Factory::Authenticator(_) => AdapterKind::Authenticator,
-        }
+        self.factory.kind()
     }
 
-    /// Its factory, if it builds network interfaces.
-    pub fn network_factory(&self) -> Option<NetworkFactory> {
-        match self.factory {
-            Factory::Network(f) => Some(f),
-            _ => None,
-        }
+    /// Its factory.
+    pub fn factory(&self) -> AnyFactory {
+        self.factory
     }
 
-    /// Its factory, if it builds transports.
-    pub fn transport_factory(&self) -> Option<TransportFactory> {
-        match self.factory {
-            Factory::Transport(f) => Some(f),
-            _ => None,
-        }
-    }
-
-    /// Its factory, if it builds authenticators.
-    pub fn auth_factory(&self) -> Option<AuthFactory> {
-        match self.factory {
-            Factory::Authenticator(f) => Some(f),
-            _ => None,
-        }
+    /// Its factory, if it builds port `P`:
+    /// `descriptor.factory_for::<dyn Transport>()`.
+    pub fn factory_for<P: Port + ?Sized>(&self) -> Option<Factory<P>> {
+        P::factory(self.factory)
     }
 }
 

@@ -124,20 +124,10 @@ impl Clock for FixedClock {
 /// topic, `B<message>\0` per message, then a final `\0`, where `otp` is
 /// [`hotp`]`(private key bytes, time / window)`.
 ///
-/// # One payload per time window
+/// # One password per time window, for every message in it
 ///
-/// A one-time password may be used once. The authenticator remembers the
-/// last counter (time window) it used; encoding another payload while the
-/// clock is still in that window (or behind it) returns
-/// [`AuthError::WindowUsed`] with the time until the next window opens, and
-/// appends nothing. The message is not consumed: the caller (the core's
-/// outbox) waits `retry_after` and encodes it again, so nothing is lost.
-/// [`ready_in`](Totp::ready_in) tells the wait in advance. To send many
-/// messages in one window, frame them together with
-/// [`encode_messages`](Totp::encode_messages).
-///
-/// Validation failures (missing device id or private key, a NUL in the
-/// data) are reported before the window is taken, so they never burn one.
+/// As the Python SDK does, every message sent in one time window carries
+/// that window's one-time password; each message is its own payload.
 ///
 /// ```
 /// use hologram_auth::{FixedClock, Totp};
@@ -151,14 +141,10 @@ impl Clock for FixedClock {
 /// totp.encode_message(&creds, &Message::new("hello"), &mut out).unwrap();
 /// assert_eq!(out, b"C123456 1700000000 249154 Bhello\0\0");
 ///
-/// // Same window: refused, with the wait until the next one.
+/// // Same window: the window's password again, as the Python SDK does.
 /// out.clear();
-/// let err = totp.encode_message(&creds, &Message::new("again"), &mut out).unwrap_err();
-/// assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(10)));
-/// assert!(out.is_empty());
-///
-/// clock.advance(10);
 /// totp.encode_message(&creds, &Message::new("again"), &mut out).unwrap();
+/// assert_eq!(out, b"C123456 1700000000 249154 Bagain\0\0");
 /// ```
 pub struct Totp {
     clock: Box<dyn Clock>,
@@ -288,15 +274,6 @@ impl Totp {
         }
 
         let now = self.clock.now_unix();
-        if let Some(wait) = self.wait_secs(now) {
-            log::debug!(
-                target: "Auth",
-                "totp: the one-time password of this time window was already used; next window in {wait} s"
-            );
-            return Err(AuthError::WindowUsed {
-                retry_after: Duration::from_secs(wait),
-            });
-        }
         let counter = now / self.window.get();
         let otp = hotp(private_key.as_bytes(), counter);
 
@@ -410,21 +387,6 @@ impl Authenticator for Totp {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         self.encode_messages(creds, std::slice::from_ref(msg), out)
-    }
-
-    /// Frames the leading messages that share the first one's topics under
-    /// one one-time password (see [`Totp::batch_len`]).
-    fn encode_batch(
-        &mut self,
-        creds: &Credentials,
-        msgs: &[Message],
-        out: &mut Vec<u8>,
-    ) -> Result<usize, AuthError> {
-        let n = Self::batch_len(msgs);
-        if n == 0 {
-            return Ok(0);
-        }
-        self.encode_messages(creds, &msgs[..n], out).map(|()| n)
     }
 
     /// Always [`AuthError::Unsupported`]: SMS goes with `csrpsk` only.

@@ -81,9 +81,11 @@ impl From<EncodeError> for Error {
 
 impl From<Error> for OutboxError {
     fn from(e: Error) -> Self {
-        OutboxError::Storage {
-            operation: e.operation(),
-            detail: e.to_string(),
-        }
+        // The system's error stays in the chain of causes, under ours.
+        let kind = match &e {
+            Error::Io { source, .. } => source.kind(),
+            _ => io::ErrorKind::Other,
+        };
+        OutboxError::storage(e.operation(), io::Error::new(kind, e))
     }
 }

@@ -532,3 +532,22 @@ impl Outbox for FileOutbox {
         true
     }
 }
+
+/// Registered as the `file` outbox: setting `dir`, the directory to keep it
+/// in; the other limits are the defaults.
+fn open_from_config(
+    ctx: &hologram_ports::AdapterContext,
+) -> Result<Box<dyn Outbox>, hologram_ports::AdapterError> {
+    ctx.config.check_known("file", &["dir"])?;
+    let dir = ctx
+        .config
+        .get("dir")
+        .ok_or_else(|| hologram_ports::ConfigError::Missing {
+            key: "dir".to_owned(),
+        })?;
+    Ok(Box::new(FileOutbox::open(dir)?))
+}
+
+hologram_ports::inventory::submit! {
+    hologram_ports::AdapterDescriptor::outbox("file", "a durable outbox in a directory, crash-safe", open_from_config)
+}

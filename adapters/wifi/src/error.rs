@@ -83,18 +83,13 @@ impl From<WifiError> for NetworkError {
                 name: name.to_string(),
             },
             WifiError::PermissionDenied(operation) => NetworkError::PermissionDenied { operation },
-            WifiError::Kernel { operation, errno } => NetworkError::Io {
-                operation,
-                detail: std::io::Error::from_raw_os_error(errno).to_string(),
-            },
-            WifiError::Malformed { operation, detail } => NetworkError::Io {
-                operation,
-                detail: format!("unreadable kernel reply: {detail}"),
-            },
-            WifiError::Io { operation, source } => NetworkError::Io {
-                operation,
-                detail: source.to_string(),
-            },
+            WifiError::Kernel { operation, errno } => {
+                NetworkError::io(operation, std::io::Error::from_raw_os_error(errno))
+            }
+            WifiError::Malformed { operation, detail } => {
+                NetworkError::other(operation, format!("unreadable kernel reply: {detail}"))
+            }
+            WifiError::Io { operation, source } => NetworkError::io(operation, source),
             WifiError::WpaUnavailable { path, reason } => NetworkError::ServiceUnavailable {
                 service: "wpa_supplicant",
                 detail: format!(
@@ -112,7 +107,7 @@ impl From<WifiError> for NetworkError {
             },
             WifiError::AssociateTimeout(limit) => NetworkError::Timeout {
                 operation: "association",
-                seconds: limit.as_secs_f64().ceil() as u64,
+                after: limit,
             },
             WifiError::WrongPassphrase => NetworkError::AuthenticationFailed,
             WifiError::NotConnected => NetworkError::NotConnected,
@@ -144,13 +139,13 @@ mod tests {
     }
 
     #[test]
-    fn timeouts_round_up() {
+    fn timeouts_keep_their_limit() {
         let e = WifiError::AssociateTimeout(Duration::from_millis(300));
         assert_eq!(
             NetworkError::from(e),
             NetworkError::Timeout {
                 operation: "association",
-                seconds: 1
+                after: Duration::from_millis(300)
             }
         );
     }

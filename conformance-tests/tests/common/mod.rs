@@ -8,7 +8,6 @@ use std::fmt;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use hmac::{Hmac, KeyInit, Mac};
 use hologram_conformance::{EventCallback, KitTimeouts, ObservableSink};
@@ -134,10 +133,10 @@ impl MemoryNetwork {
 
     fn poisoned(&self) -> Result<(), NetworkError> {
         if self.failed && self.is(NetFault::PoisonedAfterFailure) {
-            return Err(NetworkError::Io {
-                operation: "anything",
-                detail: "poisoned by an earlier failure".into(),
-            });
+            return Err(NetworkError::io(
+                "anything",
+                std::io::Error::other("poisoned by an earlier failure"),
+            ));
         }
         Ok(())
     }
@@ -525,10 +524,10 @@ pub enum AuthFault {
     LeaksKeyInDebug,
     LeaksKeyInError,
     OffByOneCounter,
-    ReusesWindow,
-    ZeroRetryAfter,
+    RefusesSecondInWindow,
+    PasswordPerMessage,
     AcceptsNul,
-    BurnsWindowOnError,
+    PoisonedAfterError,
     LeaksOtpInDebug,
     ClaimsNotTimeBased,
 }
@@ -706,14 +705,44 @@ impl Authenticator for RefTotp {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         let counter = self.now / self.window;
-        if self.is(AuthFault::BurnsWindowOnError) {
-            if self.used == Some(counter) {
-                return Err(AuthError::WindowUsed {
-                    retry_after: Duration::from_secs(1),
-                });
-            }
-            self.used = Some(counter);
+        if self.is(AuthFault::PoisonedAfterError) && self.used == Some(u64::MAX) {
+            return Err(AuthError::Unsupported {
+                authenticator: "reference totp",
+                operation: "anything after an error",
+            });
         }
+        let checked = self.check(creds, msg);
+        if checked.is_err() && self.is(AuthFault::PoisonedAfterError) {
+            self.used = Some(u64::MAX);
+        }
+        checked?;
+        if self.used == Some(counter) && self.is(AuthFault::RefusesSecondInWindow) {
+            return Err(AuthError::Unsupported {
+                authenticator: "reference totp",
+                operation: "a second message in a window",
+            });
+        }
+        let shifted = match self.used {
+            Some(c) if c >= counter && self.is(AuthFault::PasswordPerMessage) => c + 1,
+            _ if self.is(AuthFault::OffByOneCounter) => counter + 1,
+            _ => counter,
+        };
+        self.used = Some(shifted);
+        let otp = hotp(creds.private_key().as_bytes(), shifted);
+        if self.is(AuthFault::LeaksOtpInDebug) {
+            self.last_otp = Some(otp);
+        }
+        out.extend_from_slice(format!("C{} {} {otp} ", creds.device_id(), self.now).as_bytes());
+        for t in msg.topics() {
+            out.extend_from_slice(format!("T{t}\0").as_bytes());
+        }
+        out.extend_from_slice(format!("B{}\0\0", msg.data()).as_bytes());
+        Ok(())
+    }
+}
+
+impl RefTotp {
+    fn check(&self, creds: &Credentials, msg: &Message) -> Result<(), AuthError> {
         if creds.device_id().is_empty() {
             return Err(AuthError::missing(
                 hologram_ports::CredentialField::DeviceId,
@@ -731,33 +760,6 @@ impl Authenticator for RefTotp {
                 reason: "it holds a NUL byte",
             });
         }
-        if self.used == Some(counter)
-            && !self.is(AuthFault::ReusesWindow)
-            && !self.is(AuthFault::BurnsWindowOnError)
-        {
-            let next = (counter + 1) * self.window;
-            let retry_after = if self.is(AuthFault::ZeroRetryAfter) {
-                Duration::ZERO
-            } else {
-                Duration::from_secs(next - self.now)
-            };
-            return Err(AuthError::WindowUsed { retry_after });
-        }
-        self.used = Some(counter);
-        let shifted = if self.is(AuthFault::OffByOneCounter) {
-            counter + 1
-        } else {
-            counter
-        };
-        let otp = hotp(creds.private_key().as_bytes(), shifted);
-        if self.is(AuthFault::LeaksOtpInDebug) {
-            self.last_otp = Some(otp);
-        }
-        out.extend_from_slice(format!("C{} {} {otp} ", creds.device_id(), self.now).as_bytes());
-        for t in msg.topics() {
-            out.extend_from_slice(format!("T{t}\0").as_bytes());
-        }
-        out.extend_from_slice(format!("B{}\0\0", msg.data()).as_bytes());
         Ok(())
     }
 }

@@ -115,15 +115,17 @@ pub(crate) fn network_error_to_ffi(e: &NetworkError) -> FfiError {
         NetworkError::ServiceUnavailable { service, detail } => {
             FfiError::new(K::SERVICE_UNAVAILABLE, service, detail)
         }
-        NetworkError::Timeout { operation, seconds } => {
-            with_number(FfiError::new(K::TIMEOUT, operation, ""), *seconds)
+        NetworkError::Timeout { operation, after } => {
+            with_number(FfiError::new(K::TIMEOUT, operation, ""), after.as_secs())
         }
         NetworkError::AuthenticationFailed => FfiError::new(K::AUTHENTICATION_FAILED, "", ""),
         NetworkError::ConnectFailed { reason } => FfiError::new(K::CONNECT_FAILED, "", reason),
         NetworkError::InvalidSetting { setting, reason } => {
             FfiError::new(K::INVALID_SETTING, setting, reason)
         }
-        NetworkError::Io { operation, detail } => FfiError::new(K::IO, operation, detail),
+        NetworkError::Io { operation, source } => {
+            FfiError::new(K::IO, operation, &source.to_string())
+        }
         other => FfiError::new(K::OTHER, "", &other.to_string()),
     }
 }
@@ -160,7 +162,7 @@ pub(crate) fn network_error_from_ffi(e: FfiError, call: &'static str) -> Network
         },
         K::TIMEOUT => NetworkError::Timeout {
             operation: op(&e.operation),
-            seconds: e.number,
+            after: std::time::Duration::from_secs(e.number),
         },
         K::AUTHENTICATION_FAILED => NetworkError::AuthenticationFailed,
         K::CONNECT_FAILED => NetworkError::ConnectFailed {
@@ -170,22 +172,19 @@ pub(crate) fn network_error_from_ffi(e: FfiError, call: &'static str) -> Network
             setting: op(&e.operation),
             reason: e.detail.into_string(),
         },
-        K::IO => NetworkError::Io {
-            operation: op(&e.operation),
-            detail: e.detail.into_string(),
-        },
-        K::PANICKED => NetworkError::Io {
-            operation: op(&e.operation),
-            detail: format!("the plugin panicked: {}", e.detail),
-        },
-        _ => NetworkError::Io {
-            operation: call,
-            detail: if e.detail.is_empty() {
+        K::IO => NetworkError::other(op(&e.operation), e.detail.into_string()),
+        K::PANICKED => NetworkError::other(
+            op(&e.operation),
+            format!("the plugin panicked: {}", e.detail),
+        ),
+        _ => NetworkError::other(
+            call,
+            if e.detail.is_empty() {
                 format!("the plugin reported an error of unknown kind {}", e.kind.0)
             } else {
                 e.detail.into_string()
             },
-        },
+        ),
     }
 }
 
@@ -294,7 +293,7 @@ mod tests {
             },
             NetworkError::Timeout {
                 operation: "connect",
-                seconds: 7,
+                after: std::time::Duration::from_secs(7),
             },
             NetworkError::AuthenticationFailed,
             NetworkError::ConnectFailed { reason: "r".into() },
@@ -302,10 +301,7 @@ mod tests {
                 setting: "device",
                 reason: "bad".into(),
             },
-            NetworkError::Io {
-                operation: "AT+CSQ",
-                detail: "d".into(),
-            },
+            NetworkError::other("AT+CSQ", "d"),
         ];
         for e in errors {
             assert_eq!(network_error_from_ffi(network_error_to_ffi(&e), "x"), e);
@@ -337,10 +333,7 @@ mod tests {
         let e = FfiError::new(FfiErrorKind(9999), "", "what");
         assert_eq!(
             network_error_from_ffi(e, "connect"),
-            NetworkError::Io {
-                operation: "connect",
-                detail: "what".into()
-            }
+            NetworkError::other("connect", "what")
         );
     }
 

@@ -387,12 +387,14 @@ impl NetworkInterface for HostNetwork {
 
     fn ssid(&self) -> Result<Ssid, NetworkError> {
         let bytes = self.check("ssid", self.obj.ssid())?;
-        Ssid::new(&bytes).map_err(|_| NetworkError::Io {
-            operation: "ssid",
-            detail: format!(
-                "the plugin returned an SSID of {} bytes (1 to 32 allowed)",
-                bytes.len()
-            ),
+        Ssid::new(&bytes).map_err(|_| {
+            NetworkError::other(
+                "ssid",
+                format!(
+                    "the plugin returned an SSID of {} bytes (1 to 32 allowed)",
+                    bytes.len()
+                ),
+            )
         })
     }
 

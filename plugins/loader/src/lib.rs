@@ -232,19 +232,19 @@ impl LoadedPlugin {
             Ok(network) => Ok(Box::new(network)),
             Err(NewNetworkError::Adapter(e)) => Err(e),
             Err(NewNetworkError::Panicked(report)) => {
-                Err(AdapterError::Network(NetworkError::Io {
-                    operation: "new",
-                    detail: format!(
+                Err(AdapterError::Network(NetworkError::other(
+                    "new",
+                    format!(
                         "the plugin {} panicked while building its network interface: {}",
                         self.inner.path.display(),
                         report.message
                     ),
-                }))
+                )))
             }
-            Err(other) => Err(AdapterError::Network(NetworkError::Io {
-                operation: "new",
-                detail: format!("the plugin {} failed: {other:?}", self.inner.path.display()),
-            })),
+            Err(other) => Err(AdapterError::Network(NetworkError::other(
+                "new",
+                format!("the plugin {} failed: {other:?}", self.inner.path.display()),
+            ))),
         }
     }
 
