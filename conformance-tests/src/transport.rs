@@ -259,6 +259,19 @@ fn returns_reply(make: &MakeTransport<'_>) -> Outcome {
                     )
                 })
                 .chain([(b"[42,0]".to_vec(), Some(ResultCode::Unknown(42)))])
+                // Both reply forms; a malformed answer is still an answer, without a code.
+                .chain(
+                    wire_vectors()
+                        .reply_forms
+                        .iter()
+                        .filter(|v| !v.reply.is_empty())
+                        .map(|v| {
+                            (
+                                v.reply.as_bytes().to_vec(),
+                                v.code.map(ResultCode::from_code),
+                            )
+                        }),
+                )
                 .collect()
         } else {
             let mut reply: Vec<u8> = (0..2).flat_map(|_| 0..=255u8).collect();
@@ -445,7 +458,7 @@ fn refused(make: &MakeTransport<'_>) -> Outcome {
     })
 }
 
-/// `transport.closed`: a peer closing without an answer gives code 1 `ConnectionClosed` (result codes) or an empty reply (raw); a peer resetting gives `Err(Reset)`.
+/// `transport.closed`: a peer closing without an answer gives `Err(NoReply)` (result codes: delivery not confirmed, never a code) or an empty reply (raw); a peer resetting gives `Err(Reset)`.
 pub fn check_transport_closed<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
@@ -466,10 +479,10 @@ fn closed(make: &MakeTransport<'_>) -> Outcome {
         let caps = t.capabilities();
         let (_t, r, _) = send(rule, t, payload.clone(), limit);
         match (&r, caps.result_codes) {
-            (Ok(reply), true) if reply.code == Some(ResultCode::ConnectionClosed) => {}
+            (Err(TransportError::NoReply { .. }), true) => {}
             (_, true) => fail(
                 rule,
-                "Ok(Reply { code: Some(ConnectionClosed) }) (code 1) from a peer that closes without answering",
+                "Err(NoReply { .. }) from a peer that closes without answering",
                 format_args!("{r:?}"),
             ),
             (Ok(reply), false) if reply.bytes.is_empty() && reply.code.is_none() => {}
@@ -487,7 +500,7 @@ fn closed(make: &MakeTransport<'_>) -> Outcome {
         let (_t, r, _) = send(rule, t, payload, limit);
         match r {
             Err(TransportError::Reset { .. }) => {}
-            Ok(reply) if caps.result_codes && reply.code == Some(ResultCode::ConnectionClosed) => {}
+            Err(TransportError::NoReply { .. }) if caps.result_codes => {}
             other => fail(
                 rule,
                 "Err(Reset { .. }) from a peer that resets the connection",
@@ -807,7 +820,7 @@ macro_rules! __transport_rules {
                 "the peer receives exactly the payload (text, all 256 byte values, 256 KiB of noise) on one connection; nothing added, nothing dropped";
             transport_returns_reply RETURNS_REPLY "transport.returns_reply"
                 [any] returns_reply "every transport"
-                "`Reply::bytes` holds exactly what the peer sent; with result codes, each reply of `wire-vectors.json` (and `[42,0]`) gives its `ResultCode`";
+                "`Reply::bytes` holds exactly what the peer sent; with result codes, each reply of `wire-vectors.json` (`response_codes`, every non-empty `reply_forms` entry, and `[42,0]`) gives its `ResultCode`, and a malformed one `code: None`";
             transport_read_timeout READ_TIMEOUT "transport.read_timeout"
                 [any] read_timeout "every transport"
                 "a peer that never answers ends in `Err(Timeout { phase: Read })` after the read timeout (a raw transport may instead return the empty reply read so far)";
@@ -822,7 +835,7 @@ macro_rules! __transport_rules {
                 "nothing listening is `Err(Refused)`";
             transport_closed CLOSED "transport.closed"
                 [any] closed "every transport"
-                "a peer that closes without answering is `Ok` with code 1 `ConnectionClosed` (result codes) or an empty reply (raw); a peer that resets is `Err(Reset)` (with result codes, code 1 is also accepted)";
+                "a peer that closes without answering is `Err(NoReply)` (result codes: delivery not confirmed, never code 1) or an empty reply (raw); a peer that resets is `Err(Reset)` (with result codes, `Err(NoReply)` is also accepted)";
             transport_missing_endpoint MISSING_ENDPOINT "transport.missing_endpoint"
                 [any] missing_endpoint "every transport"
                 "an unset host, port or both is `Err(MissingEndpoint)`; setting it back makes sends work";

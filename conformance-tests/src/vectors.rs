@@ -33,6 +33,9 @@ pub struct WireVectors {
     pub totp_legacy: Vec<TotpVector>,
     /// Cloud replies and their result codes.
     pub response_codes: Vec<ResponseCodeVector>,
+    /// The forms a cloud reply comes in (JSON list, run of digits, empty,
+    /// malformed) and the code each gives.
+    pub reply_forms: Vec<ReplyFormVector>,
 }
 
 /// One CSRPSK message.
@@ -127,6 +130,18 @@ pub struct ResponseCodeVector {
     pub description: String,
     /// Whether it counts as sent.
     pub success: bool,
+}
+
+/// One form of a cloud reply.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct ReplyFormVector {
+    /// The reply bytes, as text.
+    pub reply: String,
+    /// The code it gives; `None` when it holds none (empty or malformed).
+    pub code: Option<i64>,
+    /// Which form: `json`, `digits`, `empty: ...`, `malformed`.
+    pub form: String,
 }
 
 /// The parsed vectors (parsed once).

@@ -259,7 +259,7 @@ fn cloud_transport_calling_a_close_malformed_fails_closed() {
     let msg = fails("transport.closed", || {
         check_transport_closed(cloud(TxFault::CloseAsMalformed))
     });
-    assert!(msg.contains("ConnectionClosed"), "{msg}");
+    assert!(msg.contains("NoReply"), "{msg}");
 }
 
 #[test]

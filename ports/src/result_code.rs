@@ -103,43 +103,67 @@ impl ResultCode {
         matches!(self, ResultCode::CloudInternal)
     }
 
-    /// Parses the cloud's reply, `[code,0]`: a JSON array of integers whose
-    /// first element is the code. Surrounding ASCII whitespace is ignored.
+    /// Parses the cloud's reply. The cloud answers in two forms (as the
+    /// reference SDK reads them), and both are accepted for any payload:
+    ///
+    /// - a JSON list whose first element is the code, `[0,0]` (the answer to
+    ///   a CSRPSK message); every element must be an integer;
+    /// - a run of ASCII digits, one per element, whose first digit is the
+    ///   code, `00` or `30` (the answer to an SMS and to a TOTP payload).
+    ///
+    /// Whitespace around the reply (a trailing CR/LF, say) is ignored.
+    /// Nothing but whitespace is [`ReplyError::Empty`]; anything else is
+    /// [`ReplyError::Malformed`], showing the reply cut short.
+    ///
+    /// ```
+    /// use hologram_ports::{ReplyError, ResultCode};
+    /// assert_eq!(ResultCode::parse_reply(b"[3,0]"), Ok(ResultCode::BadAuth));
+    /// assert_eq!(ResultCode::parse_reply(b"00\r\n"), Ok(ResultCode::Sent));
+    /// assert_eq!(ResultCode::parse_reply(b" \r\n"), Err(ReplyError::Empty));
+    /// assert!(matches!(ResultCode::parse_reply(b"OK"), Err(ReplyError::Malformed { .. })));
+    /// ```
     pub fn parse_reply(reply: &[u8]) -> Result<ResultCode, ReplyError> {
-        // The answer to nearly every message, recognised without parsing.
-        if reply == b"[0,0]" {
+        // The answers to nearly every message, recognised without parsing.
+        if reply == b"[0,0]" || reply == b"00" {
             return Ok(ResultCode::Sent);
         }
         let text = reply.trim_ascii();
-        if text.is_empty() {
-            return Err(ReplyError::Empty);
+        match text.first() {
+            None => Err(ReplyError::Empty),
+            Some(b'[') => parse_list(text).ok_or_else(|| ReplyError::malformed(reply)),
+            Some(d) if text.iter().all(u8::is_ascii_digit) => {
+                Ok(ResultCode::from_code(i64::from(d - b'0')))
+            }
+            Some(_) => Err(ReplyError::malformed(reply)),
         }
-        let inner = text
-            .strip_prefix(b"[")
-            .and_then(|t| t.strip_suffix(b"]"))
-            .ok_or(ReplyError::NotAnArray)?;
-        let mut fields = inner.split(|&b| b == b',');
-        let code = parse_int(fields.next().unwrap_or_default())?;
-        for field in fields {
-            parse_int(field)?;
-        }
-        Ok(ResultCode::from_code(code))
     }
 }
 
-fn parse_int(field: &[u8]) -> Result<i64, ReplyError> {
+/// `[a, b, ...]`: integers only, at least one; the first is the code.
+fn parse_list(text: &[u8]) -> Option<ResultCode> {
+    let inner = text.strip_prefix(b"[")?.strip_suffix(b"]")?;
+    let mut fields = inner.split(|&b| b == b',');
+    let code = parse_int(fields.next()?)?;
+    for field in fields {
+        parse_int(field)?;
+    }
+    Some(ResultCode::from_code(code))
+}
+
+fn parse_int(field: &[u8]) -> Option<i64> {
     let field = field.trim_ascii();
     let (negative, digits) = match field.strip_prefix(b"-") {
         Some(rest) => (true, rest),
         None => (false, field),
     };
+    // 18 digits always fit an i64: no overflow to check.
     if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(ReplyError::NotAnInteger);
+        return None;
     }
     let value = digits
         .iter()
         .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'));
-    Ok(if negative { -value } else { value })
+    Some(if negative { -value } else { value })
 }
 
 impl fmt::Display for ResultCode {
@@ -148,19 +172,33 @@ impl fmt::Display for ResultCode {
     }
 }
 
-/// The cloud's reply could not be read as `[code,0]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+/// The cloud's reply could not be read as a result code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplyError {
     /// Nothing but whitespace was received.
     #[error("the reply was empty")]
     Empty,
-    /// The reply is not enclosed in `[` and `]`.
-    #[error("the reply is not a [code,0] array")]
-    NotAnArray,
-    /// An element of the array is not an integer.
-    #[error("the reply holds something other than integers")]
-    NotAnInteger,
+    /// The reply is neither a JSON list of integers nor a run of digits.
+    #[error("the reply is neither a [code,...] list nor a run of digits: {received:?}")]
+    Malformed {
+        /// What was received, cut to [`ReplyError::SHOWN_BYTES`] bytes and shown
+        /// lossily (invalid UTF-8 as U+FFFD).
+        received: String,
+    },
+}
+
+impl ReplyError {
+    /// How many bytes of a malformed reply [`ReplyError::Malformed`] shows.
+    pub const SHOWN_BYTES: usize = 64;
+
+    /// A [`ReplyError::Malformed`] showing `reply` cut short.
+    pub fn malformed(reply: &[u8]) -> Self {
+        let cut = &reply[..reply.len().min(Self::SHOWN_BYTES)];
+        ReplyError::Malformed {
+            received: String::from_utf8_lossy(cut).into_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -168,49 +206,133 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn malformed(reply: &[u8]) -> bool {
+        matches!(
+            ResultCode::parse_reply(reply),
+            Err(ReplyError::Malformed { .. })
+        )
+    }
+
     #[test]
-    fn every_code_round_trips() {
+    fn every_code_round_trips_in_both_forms() {
         for code in 0..=8 {
-            let reply = format!("[{code},0]");
-            let parsed = ResultCode::parse_reply(reply.as_bytes()).unwrap();
+            let parsed = ResultCode::parse_reply(format!("[{code},0]").as_bytes()).unwrap();
             assert_eq!(parsed.code(), code);
             assert_eq!(parsed.is_success(), code <= 1);
+            assert_eq!(
+                ResultCode::parse_reply(format!("{code}0").as_bytes()),
+                Ok(parsed)
+            );
+            assert_eq!(
+                ResultCode::parse_reply(format!("{code}").as_bytes()),
+                Ok(parsed)
+            );
         }
         assert_eq!(
             ResultCode::parse_reply(b" [42, 0]\r\n"),
             Ok(ResultCode::Unknown(42))
         );
         assert_eq!(ResultCode::parse_reply(b"[3]"), Ok(ResultCode::BadAuth));
+        assert_eq!(ResultCode::parse_reply(b"90"), Ok(ResultCode::Unknown(9)));
+        assert_eq!(
+            ResultCode::parse_reply(b"10\n"),
+            Ok(ResultCode::ConnectionClosed)
+        );
     }
 
     #[test]
-    fn malformed_replies_rejected() {
-        assert_eq!(ResultCode::parse_reply(b""), Err(ReplyError::Empty));
-        assert_eq!(ResultCode::parse_reply(b"OK"), Err(ReplyError::NotAnArray));
+    fn empty_and_malformed_replies_are_told_apart() {
+        for empty in [&b""[..], b" ", b"\r\n", b" \t\r\n  "] {
+            assert_eq!(ResultCode::parse_reply(empty), Err(ReplyError::Empty));
+        }
+        for bad in [
+            &b"OK"[..],
+            b"[a,0]",
+            b"[]",
+            b"[0,0",
+            b"0,0]",
+            b"[0,0]x",
+            b"0 0",
+            b"00x",
+            b"-1",
+            b"+0",
+            b"[99999999999999999999,0]",
+        ] {
+            assert!(malformed(bad), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn malformed_shows_the_reply_cut_short() {
+        match ResultCode::parse_reply(&[b'x'; 500]) {
+            Err(ReplyError::Malformed { received }) => {
+                assert_eq!(received, "x".repeat(ReplyError::SHOWN_BYTES))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let e = ResultCode::parse_reply(b"\xffOK").unwrap_err();
         assert_eq!(
-            ResultCode::parse_reply(b"[a,0]"),
-            Err(ReplyError::NotAnInteger)
+            e.to_string(),
+            "the reply is neither a [code,...] list nor a run of digits: \"\u{fffd}OK\""
         );
-        assert_eq!(
-            ResultCode::parse_reply(b"[]"),
-            Err(ReplyError::NotAnInteger)
-        );
-        assert_eq!(
-            ResultCode::parse_reply(b"[99999999999999999999,0]"),
-            Err(ReplyError::NotAnInteger)
-        );
+    }
+
+    /// The `reply_forms` of the shipped wire vectors: each reply and the
+    /// code a client must read from it (`null`: none).
+    #[test]
+    fn the_reply_forms_of_the_wire_vectors() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../conformance-tests/vectors/wire-vectors.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let forms = vectors["reply_forms"].as_array().expect("reply_forms");
+        assert!(forms.len() >= 11, "{} reply forms", forms.len());
+        for form in forms {
+            let reply = form["reply"].as_str().unwrap().as_bytes();
+            let parsed = ResultCode::parse_reply(reply);
+            match form["code"].as_i64() {
+                Some(code) => assert_eq!(parsed.map(ResultCode::code), Ok(code), "{form}"),
+                None if reply.trim_ascii().is_empty() => {
+                    assert_eq!(parsed, Err(ReplyError::Empty), "{form}")
+                }
+                None => assert!(malformed(reply), "{form}: {parsed:?}"),
+            }
+        }
     }
 
     proptest! {
         #[test]
-        fn arbitrary_replies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
-            let _ = ResultCode::parse_reply(&bytes);
+        fn arbitrary_replies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            match ResultCode::parse_reply(&bytes) {
+                Ok(_) => {}
+                Err(ReplyError::Empty) => prop_assert!(bytes.trim_ascii().is_empty()),
+                Err(ReplyError::Malformed { received }) => {
+                    prop_assert!(received.chars().count() <= ReplyError::SHOWN_BYTES)
+                }
+            }
         }
 
         #[test]
-        fn any_integer_code_parses(code in -999_999i64..999_999, extra in 0i64..10) {
-            let reply = format!("[{code},{extra}]");
+        fn any_json_list_of_integers_gives_its_first(
+            code in -999_999i64..999_999,
+            rest in proptest::collection::vec(-99i64..99, 0..4),
+            pad in "[ \t\r\n]{0,3}",
+        ) {
+            let mut reply = format!("{pad}[{code}");
+            for r in rest {
+                reply.push_str(&format!(",{pad}{r}"));
+            }
+            reply.push(']');
+            reply.push_str(&pad);
             prop_assert_eq!(ResultCode::parse_reply(reply.as_bytes()).unwrap().code(), code);
+        }
+
+        #[test]
+        fn any_run_of_digits_gives_its_first(digits in "[0-9]{1,40}", tail in "[ \r\n]{0,3}") {
+            let reply = format!("{digits}{tail}");
+            let first = i64::from(digits.as_bytes()[0] - b'0');
+            prop_assert_eq!(ResultCode::parse_reply(reply.as_bytes()).unwrap().code(), first);
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The transport port: deliver wire bytes to a host and return the reply.
 
 use std::fmt;
+use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{ReplyError, ResultCode};
+use crate::ResultCode;
 
 /// Where a transport sends: a host name or IP literal, and a port. Either
 /// may be unset until the user sets it (the Python `Raw` class starts so).
@@ -96,7 +98,11 @@ pub struct Reply {
     /// The bytes the server sent before closing (up to the byte limit).
     pub bytes: Vec<u8>,
     /// The parsed cloud result code, for transports with
-    /// [`TransportCapabilities::result_codes`].
+    /// [`TransportCapabilities::result_codes`]. On such a transport `None`
+    /// means the server answered something that is not a result code
+    /// ([`ReplyError::Malformed`](crate::ReplyError::Malformed)): the
+    /// message may have been delivered, so it is final (never sent again),
+    /// and `bytes` says what came.
     pub code: Option<ResultCode>,
 }
 
@@ -126,17 +132,18 @@ impl fmt::Display for TransportPhase {
 }
 
 /// A send failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// `PartialEq` compares an [`Io`](TransportError::Io) error by its endpoint,
+/// phase, and the system error's kind and text.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum TransportError {
     /// The endpoint is incomplete.
-    #[error("the transport's {missing} is not set")]
     MissingEndpoint {
         /// `host`, `port`, or `host and port`.
         missing: &'static str,
     },
     /// The host name did not resolve.
-    #[error("could not resolve host {host:?}: {detail}")]
     Resolve {
         /// The host name.
         host: String,
@@ -144,27 +151,25 @@ pub enum TransportError {
         detail: String,
     },
     /// Nothing listens at the endpoint.
-    #[error("connection to {endpoint} was refused")]
     Refused {
         /// The endpoint.
         endpoint: String,
     },
     /// The network or host is unreachable.
-    #[error("{endpoint} is unreachable")]
     Unreachable {
         /// The endpoint.
         endpoint: String,
     },
     /// The peer reset the connection.
-    #[error("connection to {endpoint} was reset during {phase}")]
     Reset {
         /// The endpoint.
         endpoint: String,
         /// When.
         phase: TransportPhase,
     },
-    /// A step did not finish in time.
-    #[error("{phase} to {endpoint} timed out after {after:?}")]
+    /// A step did not finish before its deadline. Each step (connect, write,
+    /// read the reply) has its own deadline, counted from the step's start:
+    /// a peer trickling bytes does not postpone it.
     Timeout {
         /// The endpoint.
         endpoint: String,
@@ -172,17 +177,20 @@ pub enum TransportError {
         phase: TransportPhase,
         /// The limit that fired.
         after: Duration,
+        /// Reply bytes received before the deadline (reading only; 0 for
+        /// the other steps): a reply that was still arriving, or that did
+        /// not form a complete answer, when time ran out.
+        received: usize,
     },
-    /// The reply could not be parsed as a cloud result.
-    #[error("malformed reply from the cloud ({reason}): {received:?}")]
-    MalformedReply {
-        /// What was received, cut to 64 bytes and shown lossily.
-        received: String,
-        /// Why it does not parse.
-        reason: ReplyError,
+    /// The server closed the connection without a reply (or with nothing
+    /// but whitespace), on a transport that expects a result code: the
+    /// message may or may not have been delivered. A network failure: a
+    /// queued message stays queued and is sent again (at least once).
+    NoReply {
+        /// The endpoint.
+        endpoint: String,
     },
     /// The transport does not do this (e.g. SMS over `raw`).
-    #[error("{operation} is not supported by the {transport} transport")]
     Unsupported {
         /// The transport's name.
         transport: &'static str,
@@ -190,38 +198,38 @@ pub enum TransportError {
         operation: &'static str,
     },
     /// An invalid setting.
-    #[error("invalid transport setting {setting}: {reason}")]
     InvalidSetting {
         /// The setting.
         setting: &'static str,
         /// What is wrong.
         reason: String,
     },
-    /// Any other I/O error.
-    #[error("{phase} to {endpoint} failed: {detail}")]
+    /// Any other I/O error; the system's error is its
+    /// [`source`](std::error::Error::source).
     Io {
         /// The endpoint.
         endpoint: String,
         /// Which step.
         phase: TransportPhase,
-        /// What the system said.
-        detail: String,
+        /// What the system said (shared, so that the error stays `Clone`).
+        source: Arc<io::Error>,
     },
 }
 
 impl TransportError {
-    /// A [`TransportError::MalformedReply`] for `received`, cut to 64 bytes.
-    pub fn malformed(received: &[u8], reason: ReplyError) -> Self {
-        let cut = &received[..received.len().min(64)];
-        TransportError::MalformedReply {
-            received: String::from_utf8_lossy(cut).into_owned(),
-            reason,
+    /// A [`TransportError::Io`] for `source` during `phase`.
+    pub fn io(endpoint: impl Into<String>, phase: TransportPhase, source: io::Error) -> Self {
+        TransportError::Io {
+            endpoint: endpoint.into(),
+            phase,
+            source: Arc::new(source),
         }
     }
 
     /// Whether the failure means the network is not usable right now, so the
     /// message should stay queued and be tried again. Configuration errors
-    /// are not: trying again cannot help.
+    /// are not: trying again cannot help. [`NoReply`](Self::NoReply) is: the
+    /// delivery was not confirmed.
     pub fn is_network_failure(&self) -> bool {
         !matches!(
             self,
@@ -232,16 +240,163 @@ impl TransportError {
     }
 }
 
+impl PartialEq for TransportError {
+    fn eq(&self, other: &Self) -> bool {
+        use TransportError as E;
+        match (self, other) {
+            (E::MissingEndpoint { missing: a }, E::MissingEndpoint { missing: b }) => a == b,
+            (
+                E::Resolve { host, detail },
+                E::Resolve {
+                    host: h2,
+                    detail: d2,
+                },
+            ) => host == h2 && detail == d2,
+            (E::Refused { endpoint: a }, E::Refused { endpoint: b })
+            | (E::Unreachable { endpoint: a }, E::Unreachable { endpoint: b })
+            | (E::NoReply { endpoint: a }, E::NoReply { endpoint: b }) => a == b,
+            (
+                E::Reset { endpoint, phase },
+                E::Reset {
+                    endpoint: e2,
+                    phase: p2,
+                },
+            ) => endpoint == e2 && phase == p2,
+            (
+                E::Timeout {
+                    endpoint,
+                    phase,
+                    after,
+                    received,
+                },
+                E::Timeout {
+                    endpoint: e2,
+                    phase: p2,
+                    after: a2,
+                    received: r2,
+                },
+            ) => endpoint == e2 && phase == p2 && after == a2 && received == r2,
+            (
+                E::Unsupported {
+                    transport,
+                    operation,
+                },
+                E::Unsupported {
+                    transport: t2,
+                    operation: o2,
+                },
+            ) => transport == t2 && operation == o2,
+            (
+                E::InvalidSetting { setting, reason },
+                E::InvalidSetting {
+                    setting: s2,
+                    reason: r2,
+                },
+            ) => setting == s2 && reason == r2,
+            (
+                E::Io {
+                    endpoint,
+                    phase,
+                    source,
+                },
+                E::Io {
+                    endpoint: e2,
+                    phase: p2,
+                    source: s2,
+                },
+            ) => {
+                endpoint == e2
+                    && phase == p2
+                    && source.kind() == s2.kind()
+                    && source.to_string() == s2.to_string()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for TransportError {}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::MissingEndpoint { missing } => {
+                write!(f, "the transport's {missing} is not set")
+            }
+            TransportError::Resolve { host, detail } => {
+                write!(f, "could not resolve host {host:?}: {detail}")
+            }
+            TransportError::Refused { endpoint } => {
+                write!(f, "connection to {endpoint} was refused")
+            }
+            TransportError::Unreachable { endpoint } => write!(f, "{endpoint} is unreachable"),
+            TransportError::Reset { endpoint, phase } => {
+                write!(f, "connection to {endpoint} was reset during {phase}")
+            }
+            TransportError::Timeout {
+                endpoint,
+                phase,
+                after,
+                received: 0,
+            } => write!(f, "{phase} to {endpoint} timed out after {after:?}"),
+            TransportError::Timeout {
+                endpoint,
+                phase,
+                after,
+                received,
+            } => write!(
+                f,
+                "{phase} to {endpoint} timed out after {after:?} with {received} reply byte(s) \
+                 received: the reply was not complete"
+            ),
+            TransportError::NoReply { endpoint } => write!(
+                f,
+                "{endpoint} closed the connection without a reply: delivery not confirmed"
+            ),
+            TransportError::Unsupported {
+                transport,
+                operation,
+            } => write!(
+                f,
+                "{operation} is not supported by the {transport} transport"
+            ),
+            TransportError::InvalidSetting { setting, reason } => {
+                write!(f, "invalid transport setting {setting}: {reason}")
+            }
+            TransportError::Io {
+                endpoint,
+                phase,
+                source,
+            } => write!(f, "{phase} to {endpoint} failed: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The `io::Error` itself, so that callers can downcast to it.
+            TransportError::Io { source, .. } => Some(&**source),
+            _ => None,
+        }
+    }
+}
+
 /// A transport: the `Raw` and `Cloud` classes of the Python SDK.
 ///
 /// # For implementers
 ///
 /// - `send` delivers exactly the bytes given, reads the reply until the peer
-///   closes, a byte limit or a timeout, and returns it. Emit
+///   closes, a byte limit or the reply deadline, and returns it. Emit
 ///   `socket.connected` after connecting, `message.sent` after a reply and
 ///   `socket.closed` when the socket closes (also after an error).
 /// - `send_batch` returns one result per payload, in input order.
 /// - Map every failure into [`TransportError`]; never panic on what the peer sends.
+/// - With [`TransportCapabilities::result_codes`]: a reply that parses
+///   ([`ResultCode::parse_reply`]) is `Ok(Reply { code: Some(..) })`; a
+///   close with no reply byte (or only whitespace) is
+///   [`TransportError::NoReply`], never a code; any other reply is
+///   `Ok(Reply { code: None })` with its bytes.
 pub trait Transport: Send {
     /// What this transport can do.
     fn capabilities(&self) -> TransportCapabilities;
@@ -332,11 +487,28 @@ mod tests {
     }
 
     #[test]
-    fn malformed_cuts_to_64_bytes() {
-        let e = TransportError::malformed(&[b'x'; 200], ReplyError::NotAnArray);
-        match e {
-            TransportError::MalformedReply { received, .. } => assert_eq!(received.len(), 64),
-            other => panic!("unexpected {other:?}"),
-        }
+    fn io_errors_keep_their_source_and_compare_by_kind() {
+        use std::error::Error as _;
+        let e = TransportError::io("h:1", TransportPhase::Read, io::ErrorKind::Other.into());
+        let source = e.source().expect("the io::Error is the source");
+        assert!(source.downcast_ref::<io::Error>().is_some());
+        assert_eq!(e.clone(), e);
+        assert_ne!(
+            e,
+            TransportError::io("h:1", TransportPhase::Read, io::ErrorKind::NotFound.into())
+        );
+        assert!(e.is_network_failure());
+    }
+
+    #[test]
+    fn no_reply_is_a_network_failure_that_says_so() {
+        let e = TransportError::NoReply {
+            endpoint: "h:1".into(),
+        };
+        assert!(e.is_network_failure());
+        assert_eq!(
+            e.to_string(),
+            "h:1 closed the connection without a reply: delivery not confirmed"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Settings, their defaults and bounds, the builder, and the configuration keys.
+//! The builder of both transports: endpoint, event sink, settings.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -6,112 +6,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hologram_ports::{
-    AdapterConfig, ConfigError, Endpoint, EventSink, NullEventSink, TransportError,
+    AdapterConfig, AdapterContext, AdapterError, ConfigError, Endpoint, EventSink, NullEventSink,
+    TransportError,
 };
 
-use crate::engine::{Engine, Protocol};
-use crate::{CloudTransport, RawTransport};
+use crate::engine::Engine;
+use crate::protocol::Protocol;
+use crate::settings::Settings;
+use crate::transport::TcpTransport;
 
-/// The default connect, write and read timeout: 5 s each, as the Python SDK.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-/// The default byte limit of a reply (the Python SDK's `MAX_RECEIVE_BYTES`).
-pub const DEFAULT_MAX_REPLY_BYTES: usize = 1024;
-/// The default number of connections a batch keeps open at once.
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
-/// The longest accepted timeout: a day, as in an [`AdapterConfig`] (so no
-/// deadline can overflow).
-const LONGEST_TIMEOUT: Duration = Duration::from_secs(86_400);
-/// The largest accepted `max_reply_bytes` (16 MiB): one buffer this size is
-/// kept per connection in flight.
-pub const REPLY_BYTES_CEILING: usize = 16 << 20;
-/// The largest accepted `max_in_flight` (each connection holds a file descriptor).
-pub const IN_FLIGHT_CEILING: usize = 1024;
-
-/// The settings both transports accept in an [`AdapterConfig`]:
-///
-/// | key | value | default |
-/// |---|---|---|
-/// | `host` | host name or IP literal | unset (`raw`), `cloudsocket.hologram.io` (`cloud`) |
-/// | `port` | 1..=65535 | unset (`raw`), 9999 (`cloud`) |
-/// | `timeout` | seconds (fractional ok): sets the three below | 5 |
-/// | `connect_timeout`, `write_timeout`, `read_timeout` | seconds, each overrides `timeout` | 5 |
-/// | `max_reply_bytes` | 1..=16 MiB | 1024 |
-/// | `max_in_flight` | 1..=1024 | 32 |
-pub const CONFIG_KEYS: [&str; 8] = [
-    "host",
-    "port",
-    "timeout",
-    "connect_timeout",
-    "write_timeout",
-    "read_timeout",
-    "max_reply_bytes",
-    "max_in_flight",
-];
-
-/// The knobs of one transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Settings {
-    pub(crate) connect_timeout: Duration,
-    pub(crate) write_timeout: Duration,
-    pub(crate) read_timeout: Duration,
-    pub(crate) max_reply_bytes: usize,
-    pub(crate) max_in_flight: usize,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            connect_timeout: DEFAULT_TIMEOUT,
-            write_timeout: DEFAULT_TIMEOUT,
-            read_timeout: DEFAULT_TIMEOUT,
-            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-        }
-    }
-}
-
-impl Settings {
-    fn validate(&self) -> Result<(), TransportError> {
-        let invalid = |setting: &'static str, reason: String| {
-            Err(TransportError::InvalidSetting { setting, reason })
-        };
-        for (setting, d) in [
-            ("connect_timeout", self.connect_timeout),
-            ("write_timeout", self.write_timeout),
-            ("read_timeout", self.read_timeout),
-        ] {
-            if d.is_zero() || d > LONGEST_TIMEOUT {
-                return invalid(
-                    setting,
-                    format!("{d:?} is not longer than zero and at most a day"),
-                );
-            }
-        }
-        if !(1..=REPLY_BYTES_CEILING).contains(&self.max_reply_bytes) {
-            return invalid(
-                "max_reply_bytes",
-                format!(
-                    "{} is not within 1..={REPLY_BYTES_CEILING}",
-                    self.max_reply_bytes
-                ),
-            );
-        }
-        if !(1..=IN_FLIGHT_CEILING).contains(&self.max_in_flight) {
-            return invalid(
-                "max_in_flight",
-                format!(
-                    "{} is not within 1..={IN_FLIGHT_CEILING}",
-                    self.max_in_flight
-                ),
-            );
-        }
-        Ok(())
-    }
-}
-
-/// Builds a [`RawTransport`] or a [`CloudTransport`]: the endpoint, the
-/// event sink and the knobs. Start from [`RawTransport::builder`] or
-/// [`CloudTransport::builder`].
+/// Builds a [`RawTransport`](crate::RawTransport) or a
+/// [`CloudTransport`](crate::CloudTransport): the endpoint, the event sink
+/// and the settings, all checked by [`build`](Self::build) with the same
+/// validation as a configuration ([`crate::settings`]). Start from
+/// [`TcpTransport::builder`] (`RawTransport::builder()`,
+/// `CloudTransport::builder()`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -128,35 +37,46 @@ impl Settings {
 /// assert_eq!(raw.endpoint().to_string(), "[::1]:9999");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct TcpTransportBuilder<T> {
-    protocol: Protocol,
+pub struct TcpTransportBuilder<P> {
     endpoint: Endpoint,
     settings: Settings,
     sink: Arc<dyn EventSink>,
-    _builds: PhantomData<fn() -> T>,
+    protocol: PhantomData<fn() -> P>,
 }
 
-impl<T> fmt::Debug for TcpTransportBuilder<T> {
+impl<P: Protocol> fmt::Debug for TcpTransportBuilder<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpTransportBuilder")
-            .field("transport", &self.protocol.name())
+            .field("transport", &P::NAME)
             .field("endpoint", &self.endpoint)
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
 }
 
-impl<T> TcpTransportBuilder<T> {
-    pub(crate) fn new(protocol: Protocol, endpoint: Endpoint) -> Self {
+impl<P: Protocol> TcpTransport<P> {
+    /// A builder for the endpoint and the settings (the endpoint starts as
+    /// [`default_endpoint`](Self::default_endpoint)).
+    pub fn builder() -> TcpTransportBuilder<P> {
         TcpTransportBuilder {
-            protocol,
-            endpoint,
+            endpoint: P::default_endpoint(),
             settings: Settings::default(),
             sink: Arc::new(NullEventSink),
-            _builds: PhantomData,
+            protocol: PhantomData,
         }
     }
 
+    /// What the registered factory does: the context's sink and settings
+    /// (keys in [`CONFIG_KEYS`](crate::CONFIG_KEYS)).
+    pub fn from_context(ctx: &AdapterContext) -> Result<Self, AdapterError> {
+        Ok(Self::builder()
+            .events(Arc::clone(&ctx.events))
+            .config(&ctx.config)?
+            .build()?)
+    }
+}
+
+impl<P: Protocol> TcpTransportBuilder<P> {
     /// Where `socket.connected`, `message.sent` and `socket.closed` go
     /// (default: dropped).
     pub fn events(mut self, sink: Arc<dyn EventSink>) -> Self {
@@ -170,7 +90,9 @@ impl<T> TcpTransportBuilder<T> {
         self
     }
 
-    /// The host: a name or an IP literal (IPv6 with or without brackets).
+    /// The host: a name or an IP literal (IPv6 with or without brackets),
+    /// nothing else ([`validate_host`](crate::settings::validate_host),
+    /// checked by [`build`](Self::build)).
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.endpoint.host = Some(host.into());
         self
@@ -182,7 +104,10 @@ impl<T> TcpTransportBuilder<T> {
         self
     }
 
-    /// Sets the connect, write and read timeouts at once.
+    /// Sets the deadline of each step (connect, write, read the reply) at
+    /// once. One attempt lasts at most three times this (see
+    /// [`CONFIG_KEYS`](crate::CONFIG_KEYS) for the worst case of a whole
+    /// send).
     pub fn timeout(self, timeout: Duration) -> Self {
         self.connect_timeout(timeout)
             .write_timeout(timeout)
@@ -195,18 +120,20 @@ impl<T> TcpTransportBuilder<T> {
         self
     }
 
-    /// How long writing may go without progress (default 5 s): an idle
-    /// timeout, as Python's socket timeout, so a large payload on a slow
-    /// link is not cut while it still moves.
+    /// How long writing the whole payload may take (default 5 s), from the
+    /// connection's start: a deadline, not an idle timeout, so a peer that
+    /// reads a byte at a time cannot hold the send.
     pub fn write_timeout(mut self, timeout: Duration) -> Self {
         self.settings.write_timeout = timeout;
         self
     }
 
-    /// How long reading may go without a byte (default 5 s): an idle
-    /// timeout, as Python's socket timeout; the reply's byte limit bounds
-    /// how often it can restart. Bytes received before it fires are the
-    /// reply; with none, the send fails with a read timeout.
+    /// How long reading the whole reply may take (default 5 s), from the
+    /// end of the write: a deadline, not an idle timeout, so a server
+    /// dripping its reply cannot hold the send. When it passes, the bytes
+    /// received are the reply if they make one (`raw`: any byte; `cloud`: a
+    /// result code); otherwise the send fails with
+    /// [`TransportError::Timeout`] saying how many bytes came.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.settings.read_timeout = timeout;
         self
@@ -224,88 +151,34 @@ impl<T> TcpTransportBuilder<T> {
         self
     }
 
-    /// Applies the settings in `config` (keys in [`CONFIG_KEYS`]); an
-    /// unknown key or a bad value is an error naming it.
+    /// Applies the settings in `config` (keys in
+    /// [`CONFIG_KEYS`](crate::CONFIG_KEYS)), checked by the same validation
+    /// as [`build`](Self::build); an unknown key or a bad value is an error
+    /// naming it.
     pub fn config(mut self, config: &AdapterConfig) -> Result<Self, ConfigError> {
-        config.check_known(self.protocol.name(), &CONFIG_KEYS)?;
-        if let Some(host) = config.get("host") {
-            let host = host.trim();
-            if host.is_empty() {
-                return Err(invalid("host", "must not be empty"));
-            }
-            self.endpoint.host = Some(host.to_owned());
-        }
-        if let Some(port) = config.parse::<u16>("port")? {
-            if port == 0 {
-                return Err(invalid("port", "must be within 1..=65535"));
-            }
-            self.endpoint.port = Some(port);
-        }
-        if let Some(t) = config.duration("timeout")? {
-            self = self.timeout(t);
-        }
-        if let Some(t) = config.duration("connect_timeout")? {
-            self.settings.connect_timeout = t;
-        }
-        if let Some(t) = config.duration("write_timeout")? {
-            self.settings.write_timeout = t;
-        }
-        if let Some(t) = config.duration("read_timeout")? {
-            self.settings.read_timeout = t;
-        }
-        if let Some(n) = config.parse::<usize>("max_reply_bytes")? {
-            if !(1..=REPLY_BYTES_CEILING).contains(&n) {
-                return Err(invalid("max_reply_bytes", "must be within 1..=16777216"));
-            }
-            self.settings.max_reply_bytes = n;
-        }
-        if let Some(n) = config.parse::<usize>("max_in_flight")? {
-            if !(1..=IN_FLIGHT_CEILING).contains(&n) {
-                return Err(invalid("max_in_flight", "must be within 1..=1024"));
-            }
-            self.settings.max_in_flight = n;
-        }
+        self.settings.apply(&mut self.endpoint, config, P::NAME)?;
         Ok(self)
     }
 
-    fn engine(self) -> Result<Engine, TransportError> {
-        self.settings.validate()?;
-        Ok(Engine::new(
-            self.protocol,
+    /// The transport; fails with [`TransportError::InvalidSetting`] on a
+    /// host that is not one, a port of 0, a timeout of zero or over a day,
+    /// or a limit out of range. An unset host or port is not an error here:
+    /// `send` reports it.
+    pub fn build(self) -> Result<TcpTransport<P>, TransportError> {
+        self.settings.validate(&self.endpoint)?;
+        Ok(TcpTransport::from_engine(Engine::new(
             self.endpoint,
             self.settings,
             self.sink,
-        ))
-    }
-}
-
-fn invalid(key: &str, reason: &str) -> ConfigError {
-    ConfigError::Invalid {
-        key: key.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
-impl TcpTransportBuilder<RawTransport> {
-    /// The transport; fails with [`TransportError::InvalidSetting`] on a
-    /// timeout of zero or over a day, or a limit out of range. An unset host or port is not an
-    /// error here: `send` reports it.
-    pub fn build(self) -> Result<RawTransport, TransportError> {
-        self.engine().map(RawTransport::from_engine)
-    }
-}
-
-impl TcpTransportBuilder<CloudTransport> {
-    /// The transport; fails with [`TransportError::InvalidSetting`] on a
-    /// timeout of zero or over a day, or a limit out of range.
-    pub fn build(self) -> Result<CloudTransport, TransportError> {
-        self.engine().map(CloudTransport::from_engine)
+        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::{LONGEST_TIMEOUT, REPLY_BYTES_CEILING};
+    use crate::{CloudTransport, RawTransport};
 
     #[test]
     fn config_keys_apply_and_unknown_keys_fail() {
@@ -333,6 +206,8 @@ mod tests {
             ("port", "0"),
             ("port", "70000"),
             ("host", " "),
+            ("host", "127.0.0.1 "),
+            ("host", "127.0.0.1:9999"),
             ("timeout", "0"),
             ("max_reply_bytes", "0"),
             ("max_in_flight", "100000"),
@@ -386,5 +261,24 @@ mod tests {
             })
         ));
         assert!(RawTransport::builder().build().is_ok());
+        for host in ["127.0.0.1 ", "127.0.0.1:9999", ""] {
+            assert!(
+                matches!(
+                    RawTransport::builder().host(host).build(),
+                    Err(TransportError::InvalidSetting {
+                        setting: "host",
+                        ..
+                    })
+                ),
+                "{host:?}"
+            );
+        }
+        assert!(matches!(
+            CloudTransport::builder().port(0).build(),
+            Err(TransportError::InvalidSetting {
+                setting: "port",
+                ..
+            })
+        ));
     }
 }

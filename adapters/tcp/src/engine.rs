@@ -1,73 +1,27 @@
-//! The connection state machine: one TCP exchange on mio.
+//! The engine of both transports: what one transport owns, and the driver
+//! that runs one or many exchanges concurrently on its one `mio::Poll`.
 //!
-//! A [`Conn`] walks `connecting → writing → reading → done`. It is driven by
-//! readiness it has been told about ([`Conn::note`]) and never blocks:
-//! [`Conn::advance`] makes progress with non-blocking system calls until one
-//! would block, then returns [`Step::Pending`]. Each phase has a deadline,
-//! checked by the driver ([`crate::batch`]) which owns the `mio::Poll`:
-//! connecting has one for all addresses; writing and reading push theirs
-//! forward on every byte moved (idle timeouts, as Python's socket timeout).
+//! Up to `max_in_flight` connections are open at once, each a
+//! [`Conn`] in a slot whose index is its mio token. When one finishes, the
+//! next payload takes its slot. Every connection has a deadline per phase,
+//! so the loop ends: at worst after
+//! `ceil(n / max_in_flight) × (connect + write + read timeouts)`.
 //!
-//! Readiness is edge-triggered (epoll `EPOLLET` on Linux), so a `Conn`
-//! remembers it until a call reports `WouldBlock` or a short read or write
-//! shows the kernel buffer is drained or full (as tokio does). That saves the
-//! extra `read`/`write` that would only return `EAGAIN`.
+//! The engine moves bytes; the [`Protocol`] type parameter of
+//! [`Engine::run`] says what the reply bytes mean.
 
-use std::io::{self, Read, Write};
-use std::net::SocketAddr;
+use std::io;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use hologram_ports::{Endpoint, Event, EventSink, Reply, TransportError, TransportPhase};
-use mio::event::Event as MioEvent;
-use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Registry, Token};
+use mio::{Events, Poll, Registry, Token};
 
-use crate::builder::Settings;
+use crate::conn::{Conn, Ctx, Step};
 use crate::error::Failure;
+use crate::protocol::Protocol;
 use crate::resolve::Resolver;
-
-/// Payloads up to this size fit one TCP segment on any usual path MTU.
-const SINGLE_SEGMENT: usize = 1200;
-
-/// Which of the two transports: decides the reply handling and the log target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Protocol {
-    /// Reply bytes returned as they came.
-    Raw,
-    /// Reply parsed as a Hologram cloud result code.
-    Cloud,
-}
-
-impl Protocol {
-    /// The adapter name (`raw`, `cloud`).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Protocol::Raw => "raw",
-            Protocol::Cloud => "cloud",
-        }
-    }
-
-    /// The `log` target, as the Python SDK's logger names (`Raw`, `Cloud`).
-    pub(crate) fn target(self) -> &'static str {
-        match self {
-            Protocol::Raw => "Raw",
-            Protocol::Cloud => "Cloud",
-        }
-    }
-
-    /// The reply for the bytes received.
-    pub(crate) fn reply(self, bytes: &[u8]) -> Result<Reply, TransportError> {
-        let code = match self {
-            Protocol::Raw => None,
-            Protocol::Cloud => Some(crate::cloud::parse_reply(bytes)?),
-        };
-        Ok(Reply {
-            bytes: bytes.to_vec(),
-            code,
-        })
-    }
-}
+use crate::settings::Settings;
 
 /// The poller and its event buffer, created on the first send and reused.
 #[derive(Debug)]
@@ -93,9 +47,8 @@ impl Io {
 }
 
 /// Everything one transport owns: settings, the sink, the resolver cache,
-/// the poller and the reusable buffers. [`crate::batch`] drives it.
+/// the poller and the reusable buffers; [`Engine::run`] drives them.
 pub(crate) struct Engine {
-    pub(crate) protocol: Protocol,
     pub(crate) endpoint: Endpoint,
     pub(crate) settings: Settings,
     pub(crate) sink: Arc<dyn EventSink>,
@@ -110,7 +63,6 @@ pub(crate) struct Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("protocol", &self.protocol)
             .field("endpoint", &self.endpoint)
             .field("settings", &self.settings)
             .field("poll_open", &self.io.is_some())
@@ -120,14 +72,8 @@ impl std::fmt::Debug for Engine {
 
 impl Engine {
     /// A new engine; nothing is opened until the first send.
-    pub(crate) fn new(
-        protocol: Protocol,
-        endpoint: Endpoint,
-        settings: Settings,
-        sink: Arc<dyn EventSink>,
-    ) -> Self {
+    pub(crate) fn new(endpoint: Endpoint, settings: Settings, sink: Arc<dyn EventSink>) -> Self {
         Engine {
-            protocol,
             endpoint,
             settings,
             sink,
@@ -139,308 +85,277 @@ impl Engine {
     }
 }
 
-/// Readiness seen for a connection and not yet used up.
-#[derive(Debug, Default, Clone, Copy)]
-struct Ready {
-    readable: bool,
-    writable: bool,
-    read_closed: bool,
-    hangup: bool,
-    error: bool,
-}
+impl Engine {
+    /// Sends every payload and hands each result to `deliver` with the
+    /// payload's index, exactly once per payload (in completion order).
+    pub(crate) fn run<P, F>(&mut self, payloads: &[&[u8]], mut deliver: F)
+    where
+        P: Protocol,
+        F: FnMut(usize, Result<Reply, TransportError>),
+    {
+        let n = payloads.len();
+        if n == 0 {
+            return;
+        }
+        let target = P::LOG_TARGET;
+        let fail_all = |deliver: &mut F, e: TransportError| {
+            log::info!(target: target, "cannot send {n} message(s): {e}");
+            for i in 0..n {
+                deliver(i, Err(e.clone()));
+            }
+        };
+        let (host, port) = match self.endpoint.require() {
+            Ok(hp) => hp,
+            Err(e) => return fail_all(&mut deliver, e),
+        };
+        let addrs = match self.resolver.resolve(host, port) {
+            Ok(addrs) => addrs,
+            Err(e) => return fail_all(&mut deliver, e),
+        };
+        if self.io.is_none() {
+            match Io::new(self.settings.max_in_flight) {
+                Ok(io) => self.io = Some(io),
+                Err(e) => {
+                    let e = Failure::io(TransportPhase::Connect, e).into_port(&self.endpoint);
+                    return fail_all(&mut deliver, e);
+                }
+            }
+        }
+        let Some(io) = self.io.as_mut() else {
+            return;
+        };
 
-/// Where an exchange is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Connecting,
-    Writing { written: usize },
-    Reading { len: usize },
-}
+        let limit = self.settings.max_in_flight.min(n);
+        let max_reply = self.settings.max_reply_bytes;
+        self.slots.clear();
+        self.slots.resize_with(limit, || None);
+        while self.buffers.len() < limit {
+            self.buffers.push(vec![0u8; max_reply].into_boxed_slice());
+        }
+        log::debug!(target: target, "sending {n} message(s) to {}, {limit} at a time", self.endpoint);
 
-impl Phase {
-    fn port_phase(self) -> TransportPhase {
-        match self {
-            Phase::Connecting => TransportPhase::Connect,
-            Phase::Writing { .. } => TransportPhase::Write,
-            Phase::Reading { .. } => TransportPhase::Read,
+        let ctx = Ctx {
+            registry: &io.registry,
+            addrs,
+            settings: &self.settings,
+            sink: &*self.sink,
+            target,
+            skip_leading_whitespace: P::SKIPS_LEADING_WHITESPACE,
+            complete_at_deadline: P::complete_at_deadline,
+        };
+        let mut report = Report::<P> {
+            engine_endpoint: &self.endpoint,
+            protocol: std::marker::PhantomData,
+            sink: &*self.sink,
+            target,
+            connect_failed: false,
+            failed: 0,
+        };
+        let slots = &mut self.slots;
+        let buffers = &mut self.buffers;
+        let mut next = 0usize;
+        let mut active = 0usize;
+        let mut broken: Option<Arc<io::Error>> = None;
+        // Read once per poll: the time after the last wake-up is current
+        // enough to open connections and check deadlines (microseconds
+        // stale), and each clock read costs a message ~100 instructions.
+        let mut now = Instant::now();
+
+        loop {
+            if let Some(err) = &broken {
+                // The poller failed: everything open or not started fails with it.
+                let failed = |err: &Arc<io::Error>| Failure::Io {
+                    phase: TransportPhase::Connect,
+                    source: Arc::clone(err),
+                };
+                for entry in slots.iter_mut() {
+                    if let Some(conn) = entry.take() {
+                        report.finish(conn.index, Some(conn), Err(failed(err)), &[], &mut deliver);
+                    }
+                }
+                for index in next..n {
+                    report.finish(index, None, Err(failed(err)), &[], &mut deliver);
+                }
+                break;
+            }
+            // Fill free slots with the next payloads.
+            for (slot, entry) in slots.iter_mut().enumerate() {
+                if next >= n {
+                    break;
+                }
+                if entry.is_some() {
+                    continue;
+                }
+                match Conn::open(next, Token(slot), &ctx, now) {
+                    Ok(conn) => {
+                        *entry = Some(conn);
+                        active += 1;
+                    }
+                    Err(f) => report.finish(next, None, Err(f), &[], &mut deliver),
+                }
+                next += 1;
+            }
+            if active == 0 {
+                if next >= n {
+                    break;
+                }
+                continue;
+            }
+            // Time out what is late; find the next deadline.
+            let mut earliest: Option<Instant> = None;
+            for (slot, entry) in slots.iter_mut().enumerate() {
+                let Some(conn) = entry else { continue };
+                if conn.deadline() <= now {
+                    let result = conn.expire(&buffers[slot], &ctx);
+                    let index = conn.index;
+                    active -= 1;
+                    report.finish(index, entry.take(), result, &buffers[slot], &mut deliver);
+                } else {
+                    earliest = Some(earliest.map_or(conn.deadline(), |e| e.min(conn.deadline())));
+                }
+            }
+            let Some(earliest) = earliest else { continue };
+            match io.poll.poll(
+                &mut io.events,
+                Some(earliest.saturating_duration_since(now)),
+            ) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                    // A signal: the time moved on, so deadlines are checked
+                    // against the current time, not the wait restarted.
+                    now = Instant::now();
+                    continue;
+                }
+                Err(e) => {
+                    log::warn!(target: target, "poll failed: {e}");
+                    broken = Some(Arc::new(e));
+                    continue;
+                }
+            }
+            for event in io.events.iter() {
+                if let Some(Some(conn)) = slots.get_mut(event.token().0) {
+                    conn.note(event);
+                }
+            }
+            now = Instant::now();
+            for (slot, entry) in slots.iter_mut().enumerate() {
+                let Some(conn) = entry else { continue };
+                let payload = payloads.get(conn.index).copied().unwrap_or_default();
+                let buf = &mut buffers[slot];
+                if let Step::Done(result) = conn.advance(payload, buf, &ctx, now) {
+                    let index = conn.index;
+                    active -= 1;
+                    report.finish(index, entry.take(), result, buf, &mut deliver);
+                }
+            }
+        }
+
+        let (failed, connect_failed) = (report.failed, report.connect_failed);
+        if broken.is_some() {
+            // A new poller next time.
+            self.io = None;
+        }
+        if connect_failed {
+            // The addresses may be stale: resolve again next time.
+            self.resolver.forget();
+        }
+        if n > 1 {
+            log::info!(target: target, "sent {n} messages: {} answered, {failed} failed", n - failed);
         }
     }
 }
 
-/// The result of [`Conn::advance`].
-#[derive(Debug)]
-pub(crate) enum Step {
-    /// Waiting for readiness or the deadline.
-    Pending,
-    /// Finished: `Ok(n)` with the reply in the first `n` bytes of the slot's
-    /// buffer, or the failure.
-    Done(Result<usize, Failure>),
+/// Reports finished exchanges: closes, emits events, maps errors, delivers.
+struct Report<'a, P> {
+    engine_endpoint: &'a Endpoint,
+    protocol: std::marker::PhantomData<P>,
+    sink: &'a dyn EventSink,
+    target: &'static str,
+    connect_failed: bool,
+    failed: usize,
 }
 
-/// What a connection needs from its driver while it advances.
-pub(crate) struct Ctx<'a> {
-    pub(crate) registry: &'a Registry,
-    pub(crate) addrs: &'a [SocketAddr],
-    pub(crate) settings: &'a Settings,
-    pub(crate) sink: &'a dyn EventSink,
-    pub(crate) target: &'static str,
-}
-
-/// One exchange: a payload to one endpoint.
-#[derive(Debug)]
-pub(crate) struct Conn {
-    /// Which payload (its index in the batch).
-    pub(crate) index: usize,
-    token: Token,
-    stream: TcpStream,
-    /// The address to try if this one fails to connect.
-    next_addr: usize,
-    phase: Phase,
-    deadline: Instant,
-    ready: Ready,
-}
-
-impl Conn {
-    /// Starts connecting payload `index` to the first address that accepts a
-    /// non-blocking connect, registered under `token`.
-    pub(crate) fn open(
+impl<P: Protocol> Report<'_, P> {
+    /// Ends the exchange of payload `index`: the reply (parsed) or the
+    /// error, `message.sent` on success, then the socket (if still open) is
+    /// closed and `socket.closed` reported, then the result is delivered.
+    fn finish<F>(
+        &mut self,
         index: usize,
-        token: Token,
-        ctx: &Ctx<'_>,
-        now: Instant,
-    ) -> Result<Conn, Failure> {
-        let (stream, next_addr) = connect_from(ctx, 0, token)?;
-        Ok(Conn {
-            index,
-            token,
-            stream,
-            next_addr,
-            phase: Phase::Connecting,
-            deadline: now + ctx.settings.connect_timeout,
-            ready: Ready::default(),
-        })
-    }
-
-    /// When the current phase times out.
-    pub(crate) fn deadline(&self) -> Instant {
-        self.deadline
-    }
-
-    /// Records readiness reported by the poller.
-    pub(crate) fn note(&mut self, event: &MioEvent) {
-        let r = &mut self.ready;
-        r.error |= event.is_error();
-        r.hangup |= event.is_write_closed();
-        r.read_closed |= event.is_read_closed();
-        // An error or hang-up is reported by the next read or write, so it
-        // counts as readiness for both.
-        r.readable |= event.is_readable() || event.is_read_closed() || event.is_error();
-        r.writable |= event.is_writable() || event.is_write_closed() || event.is_error();
-    }
-
-    /// The deadline passed: a read phase that received something ends
-    /// with it (the Python SDK returns what came before the timeout); any
-    /// other phase fails with a timeout.
-    pub(crate) fn expire(&self, settings: &Settings) -> Result<usize, Failure> {
-        match self.phase {
-            Phase::Reading { len } if len > 0 => Ok(len),
-            phase => Err(Failure::TimedOut {
-                phase: phase.port_phase(),
-                after: phase_timeout(settings, phase),
-            }),
+        conn: Option<Conn>,
+        result: Result<usize, Failure>,
+        buf: &[u8],
+        deliver: &mut F,
+    ) where
+        F: FnMut(usize, Result<Reply, TransportError>),
+    {
+        let result = match result {
+            Ok(len) => P::reply(buf.get(..len).unwrap_or_default(), self.engine_endpoint),
+            Err(failure) => {
+                if failure.phase() == TransportPhase::Connect {
+                    self.connect_failed = true;
+                }
+                Err(failure.into_port(self.engine_endpoint))
+            }
+        };
+        match &result {
+            Ok(reply) => {
+                log::debug!(
+                    target: self.target,
+                    "message {index} answered with {} byte(s){}",
+                    reply.bytes.len(),
+                    reply.code.map(|c| format!(", code {c}")).unwrap_or_default()
+                );
+                self.sink.emit(&Event::MessageSent);
+            }
+            Err(e) => {
+                self.failed += 1;
+                log::debug!(target: self.target, "message {index} failed: {e}");
+            }
         }
+        // Closing also removes the socket from the poller.
+        drop(conn);
+        self.sink.emit(&Event::SocketClosed);
+        deliver(index, result);
     }
+}
 
-    /// Makes every step the readiness allows, without blocking.
-    pub(crate) fn advance(
+impl Engine {
+    /// One payload, one result.
+    pub(crate) fn send_one<P: Protocol>(
         &mut self,
         payload: &[u8],
-        buf: &mut [u8],
-        ctx: &Ctx<'_>,
-        now: Instant,
-    ) -> Step {
-        loop {
-            match self.phase {
-                Phase::Connecting => {
-                    if self.ready.error || self.ready.hangup {
-                        match self.connect_error() {
-                            Some(err) => match self.retry(err, ctx) {
-                                Ok(()) => return Step::Pending,
-                                Err(failure) => return Step::Done(Err(failure)),
-                            },
-                            // Spurious: nothing pending on the socket.
-                            None => {
-                                self.ready.error = false;
-                                self.ready.hangup = false;
-                            }
-                        }
-                    }
-                    if !self.ready.writable {
-                        return Step::Pending;
-                    }
-                    // Writable without error: connected (on Linux epoll
-                    // reports EPOLLOUT for a connecting socket only once
-                    // the handshake finished or failed).
-                    // The payload goes in one write and nothing follows, so
-                    // Nagle can only hold back the tail of a payload longer
-                    // than one segment: only then is TCP_NODELAY worth its
-                    // syscall (most messages fit in one segment).
-                    if payload.len() > SINGLE_SEGMENT {
-                        if let Err(e) = self.stream.set_nodelay(true) {
-                            log::debug!(target: ctx.target, "TCP_NODELAY not set: {e}");
-                        }
-                    }
-                    ctx.sink.emit(&Event::SocketConnected);
-                    log::debug!(target: ctx.target, "socket connected (payload {})", self.index);
-                    if payload.is_empty() {
-                        self.start_reading(ctx.settings, now);
-                    } else {
-                        self.phase = Phase::Writing { written: 0 };
-                        self.deadline = now + ctx.settings.write_timeout;
-                    }
-                }
-                Phase::Writing { written } => {
-                    if !self.ready.writable {
-                        return Step::Pending;
-                    }
-                    let rest = payload.get(written..).unwrap_or_default();
-                    match self.stream.write(rest) {
-                        Ok(0) => {
-                            return Step::Done(Err(Failure::io(
-                                TransportPhase::Write,
-                                io::ErrorKind::WriteZero.into(),
-                            )))
-                        }
-                        Ok(n) => {
-                            // Progress: the write timeout is an idle timeout.
-                            self.deadline = now + ctx.settings.write_timeout;
-                            let written = written + n;
-                            if written >= payload.len() {
-                                self.start_reading(ctx.settings, now);
-                            } else {
-                                // A short write: the send buffer is full.
-                                self.ready.writable = false;
-                                self.phase = Phase::Writing { written };
-                            }
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            self.ready.writable = false;
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        Err(e) => return Step::Done(Err(Failure::io(TransportPhase::Write, e))),
-                    }
-                }
-                Phase::Reading { len } => {
-                    if len >= buf.len() {
-                        log::debug!(target: ctx.target, "reply reached the {} byte limit", buf.len());
-                        return Step::Done(Ok(len));
-                    }
-                    if !self.ready.readable {
-                        return Step::Pending;
-                    }
-                    let space = buf.len() - len;
-                    match self.stream.read(&mut buf[len..]) {
-                        Ok(0) => return Step::Done(Ok(len)),
-                        Ok(n) => {
-                            // Progress: the read timeout is an idle timeout.
-                            self.deadline = now + ctx.settings.read_timeout;
-                            self.phase = Phase::Reading { len: len + n };
-                            if n < space {
-                                // A short read drained the receive queue. If
-                                // the peer's FIN was already seen (and no
-                                // error), nothing more can come: done, without
-                                // the read that would return 0.
-                                if self.ready.read_closed && !self.ready.error {
-                                    return Step::Done(Ok(len + n));
-                                }
-                                self.ready.readable = false;
-                            }
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            self.ready.readable = false;
-                        }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                        // A reset after part of the reply: the reply ends there.
-                        Err(e) if len > 0 && is_reset(&e) => {
-                            log::debug!(target: ctx.target, "reset after {len} reply bytes: {e}");
-                            return Step::Done(Ok(len));
-                        }
-                        Err(e) => return Step::Done(Err(Failure::io(TransportPhase::Read, e))),
-                    }
-                }
+    ) -> Result<Reply, TransportError> {
+        let mut out = None;
+        self.run::<P, _>(&[payload], |_, result| out = Some(result));
+        out.unwrap_or_else(|| Err(self.lost()))
+    }
+
+    /// One result per payload, in input order.
+    pub(crate) fn send_many<P: Protocol>(
+        &mut self,
+        payloads: &[&[u8]],
+    ) -> Vec<Result<Reply, TransportError>> {
+        let mut out: Vec<Option<Result<Reply, TransportError>>> =
+            Vec::with_capacity(payloads.len());
+        out.resize_with(payloads.len(), || None);
+        self.run::<P, _>(payloads, |index, result| {
+            if let Some(slot) = out.get_mut(index) {
+                *slot = Some(result);
             }
-        }
-    }
-
-    fn start_reading(&mut self, settings: &Settings, now: Instant) {
-        self.phase = Phase::Reading { len: 0 };
-        self.deadline = now + settings.read_timeout;
-    }
-
-    /// The pending error of a connecting socket (`SO_ERROR`), if any.
-    fn connect_error(&self) -> Option<io::Error> {
-        match self.stream.take_error() {
-            Ok(Some(e)) | Err(e) => Some(e),
-            Ok(None) if self.ready.hangup => Some(io::ErrorKind::ConnectionAborted.into()),
-            Ok(None) => None,
-        }
-    }
-
-    /// Connecting failed with `err`: tries the next address, within the same
-    /// connect deadline, or fails.
-    fn retry(&mut self, err: io::Error, ctx: &Ctx<'_>) -> Result<(), Failure> {
-        log::debug!(
-            target: ctx.target,
-            "connect to address {} failed: {err}",
-            self.next_addr.saturating_sub(1)
-        );
-        if self.next_addr >= ctx.addrs.len() {
-            return Err(Failure::io(TransportPhase::Connect, err));
-        }
-        let (stream, next_addr) = connect_from(ctx, self.next_addr, self.token)?;
-        // The old socket closes here; closing also removes it from the poller.
-        self.stream = stream;
-        self.next_addr = next_addr;
-        self.ready = Ready::default();
-        Ok(())
-    }
-}
-
-/// Opens a non-blocking connect to `addrs[start..]`, the first that does not
-/// fail at once, registered for read and write readiness. Returns the stream
-/// and the index of the address after it.
-fn connect_from(ctx: &Ctx<'_>, start: usize, token: Token) -> Result<(TcpStream, usize), Failure> {
-    let mut last = None;
-    for (i, addr) in ctx.addrs.iter().enumerate().skip(start) {
-        let attempt = TcpStream::connect(*addr).and_then(|mut stream| {
-            ctx.registry
-                .register(&mut stream, token, Interest::READABLE | Interest::WRITABLE)
-                .map(|()| stream)
         });
-        match attempt {
-            Ok(stream) => return Ok((stream, i + 1)),
-            Err(e) => {
-                log::debug!(target: ctx.target, "connect to address {i} failed at once: {e}");
-                last = Some(e);
-            }
-        }
+        out.into_iter()
+            .map(|result| result.unwrap_or_else(|| Err(self.lost())))
+            .collect()
     }
-    let err =
-        last.unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no address to connect to"));
-    Err(Failure::io(TransportPhase::Connect, err))
-}
 
-fn phase_timeout(settings: &Settings, phase: Phase) -> Duration {
-    match phase {
-        Phase::Connecting => settings.connect_timeout,
-        Phase::Writing { .. } => settings.write_timeout,
-        Phase::Reading { .. } => settings.read_timeout,
+    /// Never returned: `run` delivers exactly one result per payload. Kept
+    /// so that a bug shows as an error, not a panic.
+    fn lost(&self) -> TransportError {
+        TransportError::io(
+            self.endpoint.to_string(),
+            TransportPhase::Connect,
+            io::Error::other("internal error: no result for this payload"),
+        )
     }
-}
-
-fn is_reset(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-    )
 }

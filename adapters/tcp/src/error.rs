@@ -5,6 +5,7 @@
 //! it into a [`TransportError`] once, when it reports the result.
 
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hologram_ports::{Endpoint, TransportError, TransportPhase};
@@ -17,9 +18,10 @@ pub(crate) enum Failure {
     Io {
         /// The step that failed.
         phase: TransportPhase,
-        /// What the system said.
+        /// What the system said (shared: a broken poller fails every
+        /// payload with the same error).
         #[source]
-        source: io::Error,
+        source: Arc<io::Error>,
     },
     /// A step did not finish before its deadline.
     #[error("{phase} timed out after {after:?}")]
@@ -28,13 +30,18 @@ pub(crate) enum Failure {
         phase: TransportPhase,
         /// The limit that fired.
         after: Duration,
+        /// Reply bytes received before it (reading only).
+        received: usize,
     },
 }
 
 impl Failure {
     /// An I/O failure during `phase`.
     pub(crate) fn io(phase: TransportPhase, source: io::Error) -> Self {
-        Failure::Io { phase, source }
+        Failure::Io {
+            phase,
+            source: Arc::new(source),
+        }
     }
 
     /// The step this failure happened in.
@@ -47,20 +54,25 @@ impl Failure {
     /// Maps into the port's error, naming the endpoint.
     pub(crate) fn into_port(self, endpoint: &Endpoint) -> TransportError {
         match self {
-            Failure::TimedOut { phase, after } => TransportError::Timeout {
+            Failure::TimedOut {
+                phase,
+                after,
+                received,
+            } => TransportError::Timeout {
                 endpoint: endpoint.to_string(),
                 phase,
                 after,
+                received,
             },
-            Failure::Io { phase, source } => map_io(&source, phase, endpoint),
+            Failure::Io { phase, source } => map_io(source, phase, endpoint),
         }
     }
 }
 
 /// ECONNREFUSED → `Refused`, ENETUNREACH/EHOSTUNREACH/ENETDOWN →
 /// `Unreachable`, ECONNRESET/ECONNABORTED/EPIPE → `Reset`, anything else →
-/// `Io` with the system's message.
-fn map_io(err: &io::Error, phase: TransportPhase, endpoint: &Endpoint) -> TransportError {
+/// `Io` keeping the system's error as its source.
+fn map_io(err: Arc<io::Error>, phase: TransportPhase, endpoint: &Endpoint) -> TransportError {
     let endpoint = endpoint.to_string();
     match err.kind() {
         io::ErrorKind::ConnectionRefused => return TransportError::Refused { endpoint },
@@ -69,13 +81,13 @@ fn map_io(err: &io::Error, phase: TransportPhase, endpoint: &Endpoint) -> Transp
         | io::ErrorKind::BrokenPipe => return TransportError::Reset { endpoint, phase },
         _ => {}
     }
-    if is_unreachable(err) {
+    if is_unreachable(&err) {
         return TransportError::Unreachable { endpoint };
     }
     TransportError::Io {
         endpoint,
         phase,
-        detail: err.to_string(),
+        source: err,
     }
 }
 
@@ -125,13 +137,18 @@ mod tests {
                 TransportError::Unreachable { .. }
             ));
         }
-        assert!(matches!(
-            map(io::Error::from_raw_os_error(libc::EACCES)),
-            TransportError::Io { .. }
-        ));
+        let io = map(io::Error::from_raw_os_error(libc::EACCES));
+        let source = std::error::Error::source(&io).expect("a source");
+        assert_eq!(
+            source
+                .downcast_ref::<io::Error>()
+                .and_then(io::Error::raw_os_error),
+            Some(libc::EACCES)
+        );
         let timeout = Failure::TimedOut {
             phase: TransportPhase::Write,
             after: Duration::from_secs(5),
+            received: 0,
         }
         .into_port(&Endpoint::new("h", 1));
         assert!(matches!(

@@ -1,11 +1,17 @@
 //! The `raw` and `cloud` transports of the Hologram SDK, on mio.
 //!
-//! Two [`Transport`] adapters, registered by name with `inventory`:
+//! Two [`Transport`] adapters, registered by name with `inventory`, both a
+//! [`TcpTransport`] over a [`Protocol`]:
 //!
 //! | name | type | sends to | returns | capabilities |
 //! |---|---|---|---|---|
-//! | `raw` | [`RawTransport`] | the host and port the user set | the reply bytes | concurrent batch |
-//! | `cloud` | [`CloudTransport`] | `cloudsocket.hologram.io:9999` unless overridden | the reply bytes and the parsed [`ResultCode`](hologram_ports::ResultCode) | result codes, SMS, concurrent batch |
+//! | `raw` | [`RawTransport`] = `TcpTransport<Raw>` | the host and port the user set | the reply bytes | concurrent batch |
+//! | `cloud` | [`CloudTransport`] = `TcpTransport<Cloud>` | `cloudsocket.hologram.io:9999` unless overridden | the reply bytes and the parsed [`ResultCode`](hologram_ports::ResultCode) (see [`Cloud`]) | result codes, SMS, concurrent batch |
+//!
+//! The modules point one way: [`settings`] (defaults, keys, the one
+//! validation) and [`protocol`] (what replies mean) know nothing of the
+//! rest; the engine (connections on mio) uses both; the transport wraps the
+//! engine; the builder makes transports.
 //!
 //! # One exchange
 //!
@@ -13,18 +19,26 @@
 //!    host name goes through the system resolver (`getaddrinfo`, blocking:
 //!    the only blocking call, made once and cached per endpoint, see below).
 //! 2. **Connect**: a non-blocking `connect` on mio, to each resolved address
-//!    in turn until one accepts, all within `connect_timeout`. `TCP_NODELAY`
+//!    in turn until one accepts, all within `connect_timeout`. The host is
+//!    checked first ([`settings::validate_host`]): `"127.0.0.1 "` or
+//!    `"host:9999"` never reach the resolver. `TCP_NODELAY`
 //!    is set only for payloads longer than one segment (1200 bytes): a
 //!    shorter one goes in one segment that Nagle never delays.
 //! 3. **Write** the payload exactly as given, in one `write` when the kernel
-//!    takes it all; `write_timeout` is the time allowed without progress
-//!    (an idle timeout, as Python's socket timeout). The write half is *not* shut
+//!    takes it all, all within `write_timeout`. The write half is *not* shut
 //!    down afterwards: the Hologram server may take an EOF as an abort.
 //! 4. **Read** the reply into a reused buffer until the peer closes, the
-//!    byte limit (`max_reply_bytes`, default 1024) or `read_timeout` without
-//!    a byte (idle, like the write). Bytes received before the timeout (or
-//!    before a reset) are the reply, as in the Python SDK; a timeout with
-//!    nothing received is an error.
+//!    byte limit (`max_reply_bytes`, default 1024) or `read_timeout`.
+//!    `cloud` skips whitespace before the first byte of the reply. When the
+//!    deadline passes (or the peer resets), the bytes received are the
+//!    reply if they make one (`raw`: any byte, as in the Python SDK;
+//!    `cloud`: a result code); otherwise the send fails with a read timeout
+//!    that says how many bytes came.
+//!
+//! Each step's timeout is a **deadline** counted from the step's start: no
+//! byte trickling in or out postpones it, so one attempt lasts at most
+//! `connect_timeout + write_timeout + read_timeout` (see [`CONFIG_KEYS`]
+//! for the worst case of a whole send).
 //! 5. **Close** the socket.
 //!
 //! The transport owns one `mio::Poll` (made on the first send) and reuses it,
@@ -45,8 +59,8 @@
 //! at construction (the factory uses the context's):
 //!
 //! 1. `socket.connected` once the connection is up;
-//! 2. `message.sent` when a reply was received and the send returns `Ok`
-//!    (on `cloud`, whatever the result code: the core reports refusals);
+//! 2. `message.sent` when the send returns `Ok` (on `cloud`, whatever the
+//!    result code: the core reports refusals);
 //! 3. `socket.closed` when the socket is closed: once for every payload that
 //!    got as far as opening a socket, whatever the outcome (also after a
 //!    refused connect, a reset or a timeout).
@@ -57,9 +71,11 @@
 //! # Errors
 //!
 //! Every failure is a typed [`TransportError`](hologram_ports::TransportError): `MissingEndpoint` (saying
-//! which part), `Resolve`, `Refused`, `Unreachable`, `Reset { phase }`,
-//! `Timeout { phase, after, endpoint }` for each of connect, write and read,
-//! `MalformedReply` (cloud), `Io` for anything else. All those that come from
+//! which part), `InvalidSetting` (a host that is not one), `Resolve`,
+//! `Refused`, `Unreachable`, `Reset { phase }`,
+//! `Timeout { phase, after, endpoint, received }` for each of connect, write
+//! and read, `NoReply` (cloud: closed without a reply), `Io` for anything
+//! else (the system's error as its source). All those that come from
 //! the network answer `true` to
 //! [`is_network_failure`](hologram_ports::TransportError::is_network_failure), so the outbox
 //! keeps the message and nothing is lost.
@@ -69,7 +85,8 @@
 //! Through the builders or an [`AdapterConfig`](hologram_ports::AdapterConfig)
 //! with the keys in [`CONFIG_KEYS`]: `host`, `port`, `timeout` (all three),
 //! `connect_timeout`, `write_timeout`, `read_timeout` (seconds, fractional
-//! allowed), `max_reply_bytes`, `max_in_flight`.
+//! allowed), `max_reply_bytes`, `max_in_flight`. Every value, from wherever
+//! it comes, goes through the one validation of [`settings`].
 //!
 //! # Logging
 //!
@@ -105,36 +122,34 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
-mod batch;
 mod builder;
-mod cloud;
+mod conn;
 mod engine;
 mod error;
-mod raw;
+pub mod protocol;
 mod resolve;
+pub mod settings;
+mod transport;
 
 use hologram_ports::{AdapterContext, AdapterDescriptor, AdapterError, Transport};
 
-pub use builder::{
-    TcpTransportBuilder, CONFIG_KEYS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REPLY_BYTES,
-    DEFAULT_TIMEOUT, IN_FLIGHT_CEILING, REPLY_BYTES_CEILING,
+pub use builder::TcpTransportBuilder;
+pub use protocol::{Cloud, Protocol, Raw, CLOUD_HOST, CLOUD_PORT};
+pub use settings::{
+    CONFIG_KEYS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_REPLY_BYTES, DEFAULT_TIMEOUT,
+    IN_FLIGHT_CEILING, REPLY_BYTES_CEILING,
 };
-pub use cloud::{CloudTransport, CLOUD_HOST, CLOUD_PORT};
-pub use raw::RawTransport;
+pub use transport::{CloudTransport, RawTransport, TcpTransport};
 
-fn raw_factory(ctx: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
-    Ok(Box::new(RawTransport::from_context(ctx)?))
-}
-
-fn cloud_factory(ctx: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
-    Ok(Box::new(CloudTransport::from_context(ctx)?))
+fn factory<P: Protocol>(ctx: &AdapterContext) -> Result<Box<dyn Transport>, AdapterError> {
+    Ok(Box::new(TcpTransport::<P>::from_context(ctx)?))
 }
 
 hologram_ports::inventory::submit! {
     AdapterDescriptor::transport(
         "raw",
         "TCP to a host and port of your choice; returns the reply bytes",
-        raw_factory,
+        factory::<Raw>,
     )
 }
 
@@ -142,6 +157,6 @@ hologram_ports::inventory::submit! {
     AdapterDescriptor::transport(
         "cloud",
         "TCP to the Hologram cloud (cloudsocket.hologram.io:9999); parses the result code",
-        cloud_factory,
+        factory::<Cloud>,
     )
 }

@@ -9,10 +9,12 @@
 //! resolve again; the cache is dropped when a connect fails so that the
 //! next send looks the name up afresh.
 
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use hologram_ports::TransportError;
+
+use crate::settings::{ip_literal, validate_host, validate_port};
 
 /// How long resolved addresses of a host name are reused.
 pub(crate) const TTL: Duration = Duration::from_secs(300);
@@ -60,16 +62,11 @@ impl Resolver {
     }
 }
 
-/// The IP literal in `host`, if it is one (`[::1]` is accepted as `::1`).
-pub(crate) fn ip_literal(host: &str) -> Option<IpAddr> {
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    bare.parse().ok()
-}
-
 fn lookup(host: &str, port: u16) -> Result<Cached, TransportError> {
+    // The endpoint may have been set after the builder checked it: nothing
+    // that is not a host goes to the resolver or the network.
+    validate_host(host)?;
+    validate_port(port)?;
     if let Some(ip) = ip_literal(host) {
         return Ok(Cached {
             host: host.to_owned(),
@@ -134,5 +131,31 @@ mod tests {
             matches!(e, TransportError::Resolve { ref host, .. } if host == "no-such-host.invalid")
         );
         assert!(e.is_network_failure());
+    }
+
+    #[test]
+    fn what_is_not_a_host_never_reaches_the_resolver() {
+        let mut r = Resolver::default();
+        for host in ["127.0.0.1 ", "127.0.0.1:9999", "localhost:80"] {
+            let e = r.resolve(host, 80).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    TransportError::InvalidSetting {
+                        setting: "host",
+                        ..
+                    }
+                ),
+                "{host:?}: {e:?}"
+            );
+            assert!(!e.is_network_failure());
+        }
+        assert!(matches!(
+            r.resolve("127.0.0.1", 0),
+            Err(TransportError::InvalidSetting {
+                setting: "port",
+                ..
+            })
+        ));
     }
 }

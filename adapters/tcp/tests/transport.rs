@@ -4,7 +4,7 @@ mod common;
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{closed_port, pattern, Action, Framing, Recorder, Server};
 use hologram_ports::{
@@ -12,9 +12,6 @@ use hologram_ports::{
     ResultCode, Transport, TransportError, TransportExt, TransportPhase,
 };
 use hologram_tcp::{CloudTransport, RawTransport};
-
-/// A generous bound that still proves a short timeout fired (the defaults are 5 s).
-const FIRED_WITHIN: Duration = Duration::from_secs(4);
 
 fn raw_to(port: u16) -> RawTransport {
     RawTransport::builder()
@@ -52,26 +49,31 @@ fn exact_bytes_are_delivered_for_0_1_64k_1m() {
     }
 }
 
+/// Needs IPv6 on loopback (CI and Linux default have `::1`): a machine
+/// without it fails here rather than passing without having tried.
 #[test]
-fn ipv6_literal_and_host_name_work() {
-    match TcpListener::bind("[::1]:0") {
-        Ok(listener) => {
-            let server = Server::with_listener(
-                listener,
-                Framing::Len(3),
-                1,
-                Arc::new(|_: &[u8]| Action::Answer(b"six".to_vec())),
-            );
-            let mut raw = RawTransport::builder()
-                .host("::1")
-                .port(server.port())
-                .build()
-                .unwrap();
-            assert_eq!(raw.send(b"abc").unwrap().bytes, b"six");
-            assert_eq!(server.join(), vec![b"abc".to_vec()]);
-        }
-        Err(e) => eprintln!("skipping the IPv6 part: cannot bind ::1: {e}"),
+fn ipv6_literal_works() {
+    let listener = TcpListener::bind("[::1]:0")
+        .unwrap_or_else(|e| panic!("this test needs IPv6 on loopback: cannot bind ::1: {e}"));
+    let server = Server::with_listener(
+        listener,
+        Framing::Len(3),
+        2,
+        Arc::new(|_: &[u8]| Action::Answer(b"six".to_vec())),
+    );
+    for host in ["::1", "[::1]"] {
+        let mut raw = RawTransport::builder()
+            .host(host)
+            .port(server.port())
+            .build()
+            .unwrap();
+        assert_eq!(raw.send(b"abc").unwrap().bytes, b"six");
     }
+    assert_eq!(server.join(), vec![b"abc".to_vec(), b"abc".to_vec()]);
+}
+
+#[test]
+fn a_host_name_works() {
     // `localhost` may resolve to ::1 first: the transport tries each address.
     let server = Server::start(Framing::Len(2), Action::Answer(b"hi".to_vec()));
     let mut raw = RawTransport::builder()
@@ -141,6 +143,27 @@ fn every_cloud_code_and_an_unknown_one() {
 }
 
 #[test]
+fn every_cloud_code_in_the_compact_form() {
+    // The cloud answers SMS and TOTP payloads with digits: `00`, `30`.
+    let server = Server::on(
+        "127.0.0.1:0",
+        Framing::Terminator(b"\r\r"),
+        usize::MAX,
+        |req: &[u8]| {
+            let code = String::from_utf8_lossy(req).trim().to_owned();
+            Action::Answer(format!("{code}0\r\n").into_bytes())
+        },
+    );
+    let mut cloud = cloud_to(server.port(), Arc::default());
+    for code in 0..=9 {
+        let reply = cloud.send(format!("{code}\r\r").as_bytes()).unwrap();
+        assert_eq!(reply.code, Some(ResultCode::from_code(code)), "{code}0");
+        assert_eq!(reply.bytes, format!("{code}0\r\n").as_bytes());
+    }
+    assert_eq!(server.join().len(), 10);
+}
+
+#[test]
 fn events_in_order_for_a_send() {
     let server = Server::start(Framing::Len(1), Action::Answer(b"[0,0]".to_vec()));
     let events = Arc::new(Recorder::default());
@@ -162,18 +185,18 @@ fn a_server_that_never_answers_is_a_read_timeout() {
         .events(events.clone())
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = cloud.send(b"ping").unwrap_err();
-    assert!(started.elapsed() < FIRED_WITHIN);
     match &err {
         TransportError::Timeout {
             phase,
             after,
             endpoint,
+            received,
         } => {
             assert_eq!(*phase, TransportPhase::Read);
             assert_eq!(*after, Duration::from_millis(200));
             assert_eq!(*endpoint, format!("127.0.0.1:{}", server.port()));
+            assert_eq!(*received, 0);
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -183,16 +206,83 @@ fn a_server_that_never_answers_is_a_read_timeout() {
 }
 
 #[test]
-fn a_close_before_the_reply_is_code_1_on_cloud_and_empty_on_raw() {
+fn a_close_without_a_reply_is_no_reply_on_cloud_and_empty_on_raw() {
     let server = Server::start(Framing::Len(5), Action::Close);
-    let reply = cloud_to(server.port(), Arc::default())
+    let events = Arc::new(Recorder::default());
+    let err = cloud_to(server.port(), events.clone())
         .send(b"hello")
-        .unwrap();
-    assert_eq!(reply.code, Some(ResultCode::ConnectionClosed));
-    assert!(reply.code.unwrap().is_success());
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TransportError::NoReply {
+            endpoint: format!("127.0.0.1:{}", server.port())
+        }
+    );
+    assert!(err.is_network_failure(), "the message stays queued");
+    assert_eq!(
+        events.names(),
+        ["socket.connected", "socket.closed"],
+        "no message.sent"
+    );
     let reply = raw_to(server.port()).send(b"hello").unwrap();
     assert_eq!(reply.bytes, b"");
     assert_eq!(server.join(), vec![b"hello".to_vec(), b"hello".to_vec()]);
+}
+
+#[test]
+fn an_explicit_code_1_is_still_code_1() {
+    let server = Server::start(Framing::Len(1), Action::Answer(b"[1,0]".to_vec()));
+    let reply = cloud_to(server.port(), Arc::default()).send(b"a").unwrap();
+    assert_eq!(reply.code, Some(ResultCode::ConnectionClosed));
+    assert!(reply.code.unwrap().is_success());
+}
+
+#[test]
+fn whitespace_then_a_close_is_no_reply() {
+    let server = Server::start(Framing::Len(1), Action::Answer(b"   \r\n  ".to_vec()));
+    let err = cloud_to(server.port(), Arc::default())
+        .send(b"a")
+        .unwrap_err();
+    assert!(matches!(err, TransportError::NoReply { .. }), "{err:?}");
+}
+
+#[test]
+fn a_long_run_of_spaces_before_the_reply_is_skipped_within_the_byte_limit() {
+    // Five times the reply buffer of spaces, then the code: the spaces are
+    // not the reply and do not fill the buffer.
+    let mut answer = vec![b' '; 5 * 1024];
+    answer.extend_from_slice(b"30");
+    let server = Server::start(Framing::Len(1), Action::Answer(answer));
+    let reply = cloud_to(server.port(), Arc::default()).send(b"a").unwrap();
+    assert_eq!(reply.code, Some(ResultCode::BadAuth));
+    assert_eq!(reply.bytes, b"30");
+}
+
+#[test]
+fn spaces_dripped_for_ever_end_in_a_reply_timeout_with_nothing_received() {
+    // 200 spaces 20 ms apart (4 s): the 300 ms reply deadline ends it.
+    let server = Server::start(
+        Framing::Len(1),
+        Action::Drip(vec![b' '; 200], Duration::from_millis(20)),
+    );
+    let mut cloud = CloudTransport::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .read_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = cloud.send(b"a").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransportError::Timeout {
+                phase: TransportPhase::Read,
+                received: 0,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -200,18 +290,18 @@ fn a_server_that_accepts_and_closes_at_once() {
     let server = Server::start(Framing::Nothing, Action::Close);
     let events = Arc::new(Recorder::default());
     for _ in 0..5 {
-        // The close may race the payload: an EOF (code 1) or a reset, never a panic or a hang.
+        // The close may race the payload: no reply or a reset, never a code, a panic or a hang.
         match cloud_to(server.port(), events.clone()).send(b"hello\r\r") {
-            Ok(reply) => assert_eq!(reply.code, Some(ResultCode::ConnectionClosed)),
-            Err(TransportError::Reset { .. }) => {}
-            Err(other) => panic!("unexpected {other:?}"),
+            Err(TransportError::NoReply { .. } | TransportError::Reset { .. }) => {}
+            other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(events.count(&Event::SocketClosed), 5);
+    assert_eq!(events.count(&Event::MessageSent), 0);
 }
 
 #[test]
-fn a_dripped_reply_arrives_whole() {
+fn a_dripped_reply_arrives_whole_within_the_deadline() {
     let server = Server::start(
         Framing::Len(3),
         Action::Drip(b"[0,0]".to_vec(), Duration::from_millis(15)),
@@ -225,22 +315,84 @@ fn a_dripped_reply_arrives_whole() {
     assert_eq!(reply.bytes, b"[0,0]");
 }
 
-#[test]
-fn the_read_timeout_is_an_idle_timeout() {
-    // 20 bytes 50 ms apart: 1 s in all, never 600 ms without a byte (a
-    // margin of 12 gaps, so a loaded machine does not fire it by accident).
-    let reply: Vec<u8> = (b'a'..=b't').collect();
-    let server = Server::start(
+/// 200 bytes 20 ms apart: 4 s in all, far past the 300 ms reply deadline.
+const DRIP_LEN: usize = 200;
+
+fn dripping_server(reply: Vec<u8>) -> Server {
+    assert_eq!(reply.len(), DRIP_LEN);
+    Server::start(
         Framing::Len(1),
-        Action::Drip(reply.clone(), Duration::from_millis(50)),
+        Action::Drip(reply, Duration::from_millis(20)),
+    )
+}
+
+#[test]
+fn the_reply_deadline_is_not_pushed_back_by_a_dripping_cloud() {
+    // A list that never closes: no code yet when the deadline passes.
+    let mut reply = b"[".to_vec();
+    reply.resize(DRIP_LEN, b'0');
+    let server = dripping_server(reply);
+    let mut cloud = CloudTransport::builder()
+        .host("127.0.0.1")
+        .port(server.port())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let err = cloud.send(b"x").unwrap_err();
+    match &err {
+        TransportError::Timeout {
+            phase: TransportPhase::Read,
+            after,
+            received,
+            ..
+        } => {
+            assert_eq!(*after, Duration::from_millis(300));
+            // With an idle timeout all 200 would have come; with the
+            // deadline, only those dripped before it.
+            assert!(*received < DRIP_LEN, "{received} bytes arrived");
+            assert!(
+                err.to_string()
+                    .contains(&format!("with {received} reply byte(s) received")),
+                "{err}"
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(
+        err.is_network_failure(),
+        "not confirmed: the message stays queued"
     );
+}
+
+#[test]
+fn a_dripping_raw_server_gives_what_came_before_the_deadline() {
+    let reply: Vec<u8> = (0..DRIP_LEN).map(|i| b'a' + (i % 26) as u8).collect();
+    let server = dripping_server(reply.clone());
     let mut raw = RawTransport::builder()
         .host("127.0.0.1")
         .port(server.port())
-        .read_timeout(Duration::from_millis(600))
+        .read_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    assert_eq!(raw.send(b"x").unwrap().bytes, reply);
+    match raw.send(b"x") {
+        // What came before the deadline is the reply (the Python SDK's
+        // behaviour), cut short of the 200 the server would have dripped.
+        Ok(got) => {
+            assert!(
+                got.bytes.len() < DRIP_LEN,
+                "{} bytes arrived",
+                got.bytes.len()
+            );
+            assert_eq!(got.bytes, reply[..got.bytes.len()]);
+        }
+        // A machine too busy to deliver the first byte in 300 ms.
+        Err(TransportError::Timeout {
+            phase: TransportPhase::Read,
+            received: 0,
+            ..
+        }) => {}
+        Err(other) => panic!("unexpected {other:?}"),
+    }
 }
 
 #[test]
@@ -257,29 +409,45 @@ fn a_reply_over_the_byte_limit_is_cut() {
         .unwrap();
     assert_eq!(small.send(b"b").unwrap().bytes, b"xxxxxxxxxx");
 
-    match cloud_to(server.port(), Arc::default()).send(b"c") {
-        Err(TransportError::MalformedReply { received, .. }) => {
-            assert_eq!(received, "x".repeat(64))
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    // Not a code, but an answer: final, with the bytes (cut at the limit).
+    let reply = cloud_to(server.port(), Arc::default()).send(b"c").unwrap();
+    assert_eq!(reply.code, None);
+    assert_eq!(reply.bytes, vec![b'x'; 1024]);
 }
 
 #[test]
-fn a_garbage_reply_is_malformed_and_keeps_the_message() {
+fn a_garbage_reply_is_an_answer_without_a_code() {
     let server = Server::start(
         Framing::Len(1),
         Action::Answer(b"HTTP/1.1 400 Bad Request\r\n".to_vec()),
     );
     let events = Arc::new(Recorder::default());
-    let err = cloud_to(server.port(), events.clone())
-        .send(b"a")
-        .unwrap_err();
-    assert!(
-        matches!(err, TransportError::MalformedReply { ref received, .. } if received.starts_with("HTTP/1.1"))
-    );
-    assert!(err.is_network_failure());
-    assert_eq!(events.count(&Event::MessageSent), 0);
+    let reply = cloud_to(server.port(), events.clone()).send(b"a").unwrap();
+    assert_eq!(reply.code, None);
+    assert_eq!(reply.bytes, b"HTTP/1.1 400 Bad Request\r\n");
+    assert_eq!(events.count(&Event::MessageSent), 1);
+}
+
+#[test]
+fn a_host_that_is_not_one_is_refused_before_any_network_activity() {
+    let events = Arc::new(Recorder::default());
+    let mut raw = RawTransport::new(events.clone());
+    for host in ["127.0.0.1 ", "127.0.0.1:9999", "tcp://127.0.0.1"] {
+        raw.set_endpoint(Endpoint::new(host, 9999));
+        let err = raw.send(b"x").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                TransportError::InvalidSetting {
+                    setting: "host",
+                    ..
+                }
+            ),
+            "{host:?}: {err:?}"
+        );
+        assert!(!err.is_network_failure(), "trying again cannot help");
+    }
+    assert!(events.names().is_empty(), "no socket was opened");
 }
 
 #[test]
@@ -310,9 +478,7 @@ fn a_name_that_does_not_resolve() {
         .port(9999)
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = raw.send(b"x").unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(60));
     assert!(
         matches!(err, TransportError::Resolve { ref host, .. } if host == "no-such-host.invalid"),
         "{err:?}"
@@ -343,9 +509,7 @@ fn a_full_accept_queue_is_a_connect_timeout() {
         .connect_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = raw.send(b"x").unwrap_err();
-    assert!(started.elapsed() < FIRED_WITHIN);
     assert!(
         matches!(err, TransportError::Timeout { phase: TransportPhase::Connect, after, .. } if after == Duration::from_millis(300)),
         "{err:?}"
@@ -363,9 +527,7 @@ fn a_peer_that_never_reads_is_a_write_timeout() {
         .write_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let started = Instant::now();
     let err = raw.send(&payload).unwrap_err();
-    assert!(started.elapsed() < FIRED_WITHIN);
     assert!(
         matches!(
             err,
@@ -450,14 +612,20 @@ mod replies {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
-        /// Whatever the peer answers, the cloud path returns a code or a typed error.
+        /// Whatever the peer answers, the cloud path returns the reply
+        /// (with its code when it has one) or, for nothing but whitespace,
+        /// `NoReply`.
         #[test]
         fn arbitrary_reply_bytes_never_panic(reply in proptest::collection::vec(any::<u8>(), 0..300)) {
             let server = Server::start(Framing::Len(1), Action::Answer(reply.clone()));
             let result = cloud_to(server.port(), Arc::default()).send(b"p");
+            let trimmed = reply.trim_ascii_start();
             match result {
-                Ok(r) => { prop_assert!(r.code.is_some()); prop_assert_eq!(r.bytes, reply); }
-                Err(TransportError::MalformedReply { .. }) => {}
+                Ok(r) => {
+                    prop_assert_eq!(&r.bytes[..], trimmed, "leading whitespace skipped");
+                    prop_assert_eq!(r.code, ResultCode::parse_reply(trimmed).ok());
+                }
+                Err(TransportError::NoReply { .. }) => prop_assert!(trimmed.is_empty()),
                 Err(other) => prop_assert!(false, "unexpected {:?}", other),
             }
         }

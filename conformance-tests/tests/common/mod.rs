@@ -376,6 +376,7 @@ impl StdTransport {
                     TransportPhase::Write => self.timeouts.write,
                     _ => self.timeouts.read,
                 },
+                received: 0,
             },
             ErrorKind::ConnectionRefused if !self.is(TxFault::RefusedAsIo) => {
                 TransportError::Refused { endpoint }
@@ -383,11 +384,7 @@ impl StdTransport {
             ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => {
                 TransportError::Reset { endpoint, phase }
             }
-            _ => TransportError::Io {
-                endpoint,
-                phase,
-                detail: e.to_string(),
-            },
+            _ => TransportError::io(endpoint, phase, e),
         }
     }
 
@@ -451,13 +448,17 @@ impl StdTransport {
         }
         let code = if !self.result_codes || self.is(TxFault::NoCode) {
             None
-        } else if bytes.trim_ascii().is_empty() && !self.is(TxFault::CloseAsMalformed) {
-            Some(ResultCode::ConnectionClosed)
         } else {
-            Some(
-                ResultCode::parse_reply(&bytes)
-                    .map_err(|r| TransportError::malformed(&bytes, r))?,
-            )
+            match ResultCode::parse_reply(&bytes) {
+                Ok(code) => Some(code),
+                Err(hologram_ports::ReplyError::Empty) if !self.is(TxFault::CloseAsMalformed) => {
+                    return Err(TransportError::NoReply {
+                        endpoint: self.endpoint.to_string(),
+                    })
+                }
+                // Not a code: an answer all the same (final, with its bytes).
+                Err(_) => None,
+            }
         };
         Ok(Reply { bytes, code })
     }
@@ -480,11 +481,11 @@ impl Transport for StdTransport {
 
     fn send(&mut self, payload: &[u8]) -> Result<Reply, TransportError> {
         if self.failed && self.is(TxFault::PoisonedAfterFailure) {
-            return Err(TransportError::Io {
-                endpoint: self.endpoint.to_string(),
-                phase: TransportPhase::Connect,
-                detail: "poisoned".into(),
-            });
+            return Err(TransportError::io(
+                self.endpoint.to_string(),
+                TransportPhase::Connect,
+                std::io::Error::other("poisoned"),
+            ));
         }
         let r = self.exchange(payload);
         self.failed |= r.is_err();
