@@ -112,7 +112,6 @@ pub fn status_of(error: &Error) -> Status {
             AdapterError::Transport(e) => transport_status(e),
             _ => Status::Usage,
         },
-        Error::Auth(hologram::AuthError::WindowUsed { .. }) => Status::Network,
         // Registry, Credentials, Topic, Sms, Auth, Unsupported, and any
         // kind added later: the user has something to fix.
         _ => Status::Usage,

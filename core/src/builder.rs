@@ -394,14 +394,14 @@ impl HologramBuilder {
                 clock: self.clock,
             },
         );
-        Ok(Hologram::assemble(
+        Hologram::assemble(
             network,
             events,
             outbox,
             dispatcher,
             registry,
             plugin_failures,
-        ))
+        )
     }
 }
 

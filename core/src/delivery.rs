@@ -38,13 +38,16 @@ const FLUSHED_LINE: &str =
 enum Outcome {
     /// A final answer: the message leaves the outbox.
     Final(Delivery),
-    /// Not delivered; keep it and try again later. `None`: the cloud
-    /// answered code 6 (its own failure).
-    Retry(Option<TransportError>),
+    /// Not delivered; keep it and try again later.
+    Retry(Failure),
     /// A queued message the authenticator can never encode (e.g. a NUL in
     /// TOTP data): it leaves the outbox, reported, instead of blocking it.
     Unencodable(AuthError),
 }
+
+/// Why a message was not delivered: a transport failure, or `None` when
+/// the cloud answered code 6.
+type Failure = Option<TransportError>;
 
 /// What a drain did.
 #[derive(Debug, Default)]
@@ -55,6 +58,9 @@ pub(crate) struct Drained {
     /// The failure that ended the drain when retrying cannot help (a
     /// missing endpoint, an invalid setting).
     pub(crate) stopped_by: Option<TransportError>,
+    /// The network failure that ended the drain with messages still queued
+    /// (also the reason for those it did not try).
+    pub(crate) network_failure: Option<TransportError>,
 }
 
 /// The adapters and state that deliver messages.
@@ -73,8 +79,8 @@ pub(crate) struct Dispatcher {
     log_target: &'static str,
     ordered: bool,
     /// Until when sends queue without an attempt, after a drain that ended
-    /// on a network failure.
-    hold_until: Option<Instant>,
+    /// on a network failure, and that failure.
+    hold: Option<(Instant, TransportError)>,
     last_acknowledged: Option<u64>,
 }
 
@@ -115,7 +121,7 @@ impl Dispatcher {
             events,
             log_target,
             ordered: settings.ordered,
-            hold_until: None,
+            hold: None,
             last_acknowledged: None,
         }
     }
@@ -133,16 +139,17 @@ impl Dispatcher {
             .encode_message(&self.credentials, msg, &mut self.payload)
     }
 
-    /// Whether sends are held off: a drain ended on a network failure less
+    /// The failure that holds sends off, if any: a drain ended on it less
     /// than a backoff interval ago, so a new message is queued without an
     /// attempt.
-    pub(crate) fn held(&self) -> bool {
-        self.hold_until.is_some_and(|t| self.clock.now() < t)
+    pub(crate) fn held(&self) -> Option<&TransportError> {
+        let (until, failure) = self.hold.as_ref()?;
+        (self.clock.now() < *until).then_some(failure)
     }
 
     /// Ends a hold-off (the network came back).
     pub(crate) fn release_hold(&mut self) {
-        self.hold_until = None;
+        self.hold = None;
     }
 
     /// The highest sequence number answered without refusal.
@@ -165,24 +172,25 @@ impl Dispatcher {
         while !outbox.is_empty() && up(link) {
             let (queued, failure) = self.round(outbox, link, &mut drained.receipts, fresh_from)?;
             let Some(failure) = failure else { break };
-            let network = match &failure {
-                None => false,
+            let network = match failure {
+                None => None,
                 Some(e) if !e.is_network_failure() => {
-                    drained.stopped_by = Some(e.clone());
+                    drained.stopped_by = Some(e);
                     drained.receipts.extend(queued);
                     break;
                 }
-                Some(_) => true,
+                Some(e) => Some(e),
             };
             if attempt >= self.retry.attempts || !up(link) {
                 for r in &queued {
                     self.log_kept(r, fresh_from);
                 }
                 drained.receipts.extend(queued);
-                if network {
+                if let Some(e) = network {
                     let wait = self.retry.backoff(attempt, self.jitter.next());
                     log::info!(target: self.log_target, "the network failed {attempt} times; new messages are queued without an attempt for {wait:?}");
-                    self.hold_until = Some(self.clock.now() + wait);
+                    self.hold = Some((self.clock.now() + wait, e.clone()));
+                    drained.network_failure = Some(e);
                 }
                 break;
             }
@@ -213,14 +221,13 @@ impl Dispatcher {
     /// One pass over the outbox: final answers go into `receipts`; returns
     /// the receipts of messages tried and not delivered, and the failure
     /// that stopped the pass (`None` when every message was answered).
-    #[allow(clippy::type_complexity)]
     fn round(
         &mut self,
         outbox: &mut dyn Outbox,
         link: Option<&dyn NetworkInterface>,
         receipts: &mut Vec<Receipt>,
         fresh_from: u64,
-    ) -> Result<(Vec<Receipt>, Option<Option<TransportError>>), Error> {
+    ) -> Result<(Vec<Receipt>, Option<Failure>), Error> {
         let mut queued = Vec::new();
         let mut tried_up_to = 0;
         loop {
@@ -241,7 +248,7 @@ impl Dispatcher {
                 match outcome {
                     Outcome::Final(delivery) => {
                         outbox.remove(q.sequence)?;
-                        self.hold_until = None;
+                        self.hold = None;
                         if q.sequence < fresh_from {
                             log::info!(target: self.log_target, "{FLUSHED_LINE}");
                         }

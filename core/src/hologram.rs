@@ -56,7 +56,14 @@ impl Hologram {
         dispatcher: Dispatcher,
         registry: Registry,
         plugin_failures: Vec<crate::plugins::PluginError>,
-    ) -> Hologram {
+    ) -> Result<Hologram, Error> {
+        let next_sequence = outbox.last_sequence().checked_add(1).ok_or_else(|| {
+            Error::Outbox(hologram_ports::OutboxError::Damaged {
+                detail: "its last sequence number is the largest there is; \
+                         move the outbox away and start a new one"
+                    .to_owned(),
+            })
+        })?;
         let link_came_up = Arc::new(AtomicBool::new(false));
         let flag = link_came_up.clone();
         let link_subscription = events.subscribe(Event::NetworkConnected, move |_| {
@@ -69,11 +76,11 @@ impl Hologram {
         }
         let (network, network_name) =
             network.map_or((None, None), |(n, name)| (Some(n), Some(name)));
-        Hologram {
+        Ok(Hologram {
             network,
             network_name,
             events,
-            next_sequence: outbox.last_sequence() + 1,
+            next_sequence,
             outbox,
             dispatcher,
             link_came_up,
@@ -82,7 +89,7 @@ impl Hologram {
             flushed: Vec::new(),
             scratch: Message::default(),
             plugin_failures,
-        }
+        })
     }
 
     /// The SDK version (the Python `getSDKVersion()`).
@@ -285,13 +292,12 @@ impl Hologram {
             self.dispatcher.check(msg)?;
         }
         let first = self.next_sequence;
-        let items: Vec<(u64, &Message)> = (first..).zip(messages).collect();
+        let end = self.take_sequences(messages.len())?;
+        let items: Vec<(u64, &Message)> = (first..end).zip(messages).collect();
         for dropped in self.outbox.push_batch(&items)? {
             log::warn!(target: "Outbox", "the outbox is full: dropped message #{}", dropped.sequence);
             self.events.broadcast(Event::MessageDropped);
         }
-        self.next_sequence += messages.len() as u64;
-        let end = self.next_sequence;
         let mut receipts: Vec<Receipt> = (first..end)
             .map(|s| Receipt::new(s, Delivery::Queued { reason: None }))
             .collect();
@@ -300,10 +306,13 @@ impl Hologram {
             self.dispatcher.release_hold();
         }
         let target = self.dispatcher.log_target();
+        // Why this call's messages that were not tried stay queued.
+        let mut reason = None;
         if !self.network_up() {
             log::info!(target: target, "{} message(s) buffered: the network is not connected", messages.len());
-        } else if self.dispatcher.held() {
-            log::info!(target: target, "{} message(s) queued without an attempt: the network failed moments ago", messages.len());
+        } else if let Some(failure) = self.dispatcher.held() {
+            log::info!(target: target, "{} message(s) queued without an attempt: the network failed moments ago ({failure})", messages.len());
+            reason = Some(failure.clone());
         } else {
             let drained =
                 self.dispatcher
@@ -323,6 +332,19 @@ impl Hologram {
                         self.outbox.remove(r.sequence())?;
                     }
                     return Err(Error::Transport(e));
+                }
+            }
+            reason = drained.network_failure;
+        }
+        if let Some(reason) = reason {
+            for r in receipts.iter_mut() {
+                if matches!(r.delivery(), Delivery::Queued { reason: None }) {
+                    *r = Receipt::new(
+                        r.sequence(),
+                        Delivery::Queued {
+                            reason: Some(reason.clone()),
+                        },
+                    );
                 }
             }
         }
@@ -355,7 +377,7 @@ impl Hologram {
             });
         }
         let sequence = self.next_sequence;
-        self.next_sequence += 1;
+        self.take_sequences(1)?;
         self.dispatcher.send_sms(sequence, &sms)
     }
 
@@ -363,8 +385,25 @@ impl Hologram {
     /// queued: a failure is returned as an error.
     pub fn send_bytes(&mut self, payload: &[u8]) -> Result<Receipt, Error> {
         let sequence = self.next_sequence;
-        self.next_sequence += 1;
+        self.take_sequences(1)?;
         self.dispatcher.send_bytes(sequence, payload)
+    }
+
+    /// Gives out `n` sequence numbers from `next_sequence`; returns the
+    /// one after them.
+    fn take_sequences(&mut self, n: usize) -> Result<u64, Error> {
+        let end = u64::try_from(n)
+            .ok()
+            .and_then(|n| self.next_sequence.checked_add(n))
+            .ok_or_else(|| {
+                Error::Outbox(hologram_ports::OutboxError::Damaged {
+                    detail:
+                        "sequence numbers are used up; move the outbox away and start a new one"
+                            .to_owned(),
+                })
+            })?;
+        self.next_sequence = end;
+        Ok(end)
     }
 }
 

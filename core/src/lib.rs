@@ -7,9 +7,11 @@
 //!
 //! Adapters are picked by name at run time, as in the Python SDK's
 //! constructor: a network interface (`wifi`, `sim`, or a plugin), a
-//! transport (`cloud`, `raw`) and an authentication (`csrpsk`, `totp`). The
-//! core reaches sockets, radios and files only through the ports of
-//! [`hologram_ports`]; it names no adapter.
+//! transport (`cloud`, `raw`), an authentication (`csrpsk`, `totp`) and, if
+//! not the in-memory one, an outbox (`file`). The core reaches sockets,
+//! radios and files only through the ports of [`hologram_ports`]; it names
+//! no adapter. It logs through [`log`] only: the program chooses the logger
+//! (see [`logging`]).
 //!
 //! ```
 //! use hologram::{Credentials, Hologram};
@@ -23,23 +25,43 @@
 //! The crate's `examples/` send through the built-in simulator
 //! (`cargo run -p hologram --example send_csrpsk`).
 //!
-//! While the network is down, [`Hologram::send_message`] queues the message
-//! (event `message.buffered`) and returns a receipt saying so; when the
-//! network reports `network.connected`, the queue is sent in order (see
-//! [`HologramBuilder::ordered_delivery`]).
+//! Every message takes one path: it is pushed to the outbox, then the outbox
+//! is drained, oldest first. While the network is down,
+//! [`Hologram::send_message`] leaves it queued (event `message.buffered`)
+//! and returns a receipt saying so; when the network reports
+//! `network.connected`, the queue is sent in order (see
+//! [`HologramBuilder::ordered_delivery`]). [`Hologram::send_all`] accepts a
+//! whole batch at once before the first is sent.
+//!
+//! An unreachable cloud costs one retry schedule, not one per message: once
+//! a drain fails with a network error after its attempts, the rest stays
+//! queued, and sends during the next backoff interval are queued without an
+//! attempt. Time is read and waited on through a [`Clock`]; tests give a
+//! [`ManualClock`].
+//!
+//! Each message is its own payload, on its own connection, with its own
+//! reply and receipt (with `totp` too: every message of a 30-second window
+//! carries that window's password, as in the Python SDK).
 //!
 //! # Delivery guarantee: at least once
 //!
 //! A message the SDK accepted (it returned a [`Receipt`], not an error) is
 //! never dropped silently. It stays in the [`Outbox`] until the cloud gives a
-//! final answer: acknowledged (code 0 or 1), or refused (codes 2, 3, 4, 5, 7,
-//! 8). Transport failures and code 6 are retried with backoff
-//! ([`RetryPolicy`]), then the message waits for the next flush. With
-//! `HologramBuilder::outbox_dir` it also survives a crash or power loss. The
-//! only exits are reported: a full outbox refuses the new message
+//! final answer: acknowledged (code 0 or 1), refused (codes 2, 3, 4, 5, 7,
+//! 8), or a reply that does not parse (reported as [`Delivery::Replied`]
+//! with its bytes: the message may have arrived, so it is not sent again).
+//! Transport failures (a connection closed with no reply among them: not
+//! confirmed) and code 6 are retried with backoff ([`RetryPolicy`]), then
+//! the message waits for the next flush. With
+//! [`HologramBuilder::outbox_dir`] it also survives a crash or power loss.
+//! The only exits are reported: a full outbox refuses the new message
 //! ([`OutboxError::Full`]) or, under a drop-oldest policy, drops the oldest
 //! with the event `message.dropped`; a queued message the authenticator can
-//! never encode (a NUL in TOTP data) is dropped with `message.dropped` too.
+//! never encode (one queued by an earlier run with other settings) is
+//! dropped with `message.dropped` too; messages in records a durable outbox
+//! finds damaged when it opens are counted in
+//! [`Hologram::messages_lost`], logged as an error and broadcast as
+//! `outbox.damaged`.
 //!
 //! It is at least once, not exactly once. A message that got a final answer
 //! is never sent again, but one can reach the server twice: when the

@@ -951,3 +951,28 @@ fn send_all_accepts_the_whole_batch_before_sending_and_returns_a_receipt_each() 
     assert!(matches!(sdk.send_all(&bad), Err(Error::Auth(_))));
     assert_eq!(sdk.pending(), 3);
 }
+
+#[test]
+fn send_all_keeps_the_whole_batch_in_a_durable_outbox_before_sending() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = Arc::new(Mutex::new(false));
+    let wire = Wire::default();
+    let build = || {
+        plain_sdk(&up, &wire)
+            .outbox_dir(dir.path())
+            .build()
+            .unwrap()
+    };
+    let mut sdk = build();
+    let msgs: Vec<Message> = ["a", "b", "c"].into_iter().map(Message::new).collect();
+    let receipts = sdk.send_all(&msgs).unwrap();
+    assert!(receipts.iter().all(|r| r.is_queued()));
+    drop(sdk);
+
+    *up.lock().unwrap() = true;
+    let mut sdk = build();
+    assert_eq!(sdk.pending(), 3);
+    let receipts = sdk.flush().unwrap();
+    assert_eq!(receipts.len(), 3);
+    assert_eq!(sent_payloads(&wire), ["a", "b", "c"], "all, once, in order");
+}

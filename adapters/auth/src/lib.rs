@@ -39,7 +39,7 @@
 //! // Both are registered by name.
 //! let totp = hologram_ports::inventory::iter::<AdapterDescriptor>()
 //!     .find(|d| d.name == "totp")
-//!     .and_then(|d| d.auth_factory())
+//!     .and_then(|d| d.factory_for::<dyn hologram_ports::Authenticator>())
 //!     .unwrap();
 //! assert!(totp(&AdapterContext::detached()).unwrap().capabilities().time_based);
 //! ```

@@ -59,7 +59,6 @@ fn secrets_stay_out_of_debug_errors_and_logs() {
     shown.push(format!("{totp:?} {totp:#?}"));
 
     let mut errors: Vec<AuthError> = Vec::new();
-    errors.extend(totp.encode_message(&totp_creds, &msg, &mut out).err());
     errors.extend(
         totp.encode_message(&totp_creds, &Message::new("a\0b"), &mut out)
             .err(),
@@ -78,7 +77,7 @@ fn secrets_stay_out_of_debug_errors_and_logs() {
             .err(),
     );
     errors.extend(Totp::new().with_time_window(0).err());
-    assert_eq!(errors.len(), 6);
+    assert_eq!(errors.len(), 5);
     for e in &errors {
         shown.push(format!("{e} {e:?}"));
     }

@@ -427,7 +427,8 @@ fn the_lock_refuses_a_second_opener() {
     let first = FileOutbox::open(dir.path()).unwrap();
     let second = FileOutbox::open(dir.path());
     match second {
-        Err(OutboxError::Storage { operation, detail }) => {
+        Err(OutboxError::Storage { operation, source }) => {
+            let detail = source.to_string();
             assert_eq!(operation, LOCKED);
             assert!(detail.contains("in use"), "{detail}");
         }

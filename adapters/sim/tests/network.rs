@@ -202,7 +202,9 @@ fn descriptor() -> &'static AdapterDescriptor {
 }
 
 fn build(config: AdapterConfig) -> Result<Box<dyn NetworkInterface>, AdapterError> {
-    let factory = descriptor().network_factory().expect("a network factory");
+    let factory = descriptor()
+        .factory_for::<dyn hologram_ports::NetworkInterface>()
+        .expect("a network factory");
     factory(&AdapterContext::new(Arc::new(Recorder::default()), config))
 }
 

@@ -565,7 +565,7 @@ fn registered_by_name_with_config() {
     let find = |name: &str| {
         hologram_ports::inventory::iter::<AdapterDescriptor>()
             .find(|d| d.name == name)
-            .and_then(|d| d.transport_factory())
+            .and_then(|d| d.factory_for::<dyn hologram_ports::Transport>())
             .unwrap_or_else(|| panic!("{name} is not registered"))
     };
     let server = Server::start(Framing::Len(2), Action::Answer(b"[0,0]".to_vec()));

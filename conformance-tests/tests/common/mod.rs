@@ -133,9 +133,9 @@ impl MemoryNetwork {
 
     fn poisoned(&self) -> Result<(), NetworkError> {
         if self.failed && self.is(NetFault::PoisonedAfterFailure) {
-            return Err(NetworkError::io(
+            return Err(NetworkError::other(
                 "anything",
-                std::io::Error::other("poisoned by an earlier failure"),
+                "poisoned by an earlier failure",
             ));
         }
         Ok(())

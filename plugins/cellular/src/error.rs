@@ -46,21 +46,21 @@ impl CellularError {
         match self {
             CellularError::Open { device, source } => match source.kind() {
                 io::ErrorKind::NotFound => NetworkError::NoSuchInterface { name: device },
-                io::ErrorKind::PermissionDenied => NetworkError::Io {
+                io::ErrorKind::PermissionDenied => NetworkError::io(
                     operation,
-                    detail: format!(
-                        "permission denied opening {device} (is the user in the dialout group?)"
+                    io::Error::new(
+                        source.kind(),
+                        format!(
+                            "permission denied opening {device} (is the user in the dialout group?)"
+                        ),
                     ),
-                },
-                _ => NetworkError::Io {
+                ),
+                _ => NetworkError::io(
                     operation,
-                    detail: format!("cannot open {device}: {source}"),
-                },
+                    io::Error::new(source.kind(), format!("cannot open {device}: {source}")),
+                ),
             },
-            CellularError::Timeout { after, .. } => NetworkError::Timeout {
-                operation,
-                seconds: after.as_secs().max(1),
-            },
+            CellularError::Timeout { after, .. } => NetworkError::Timeout { operation, after },
             CellularError::SimNotReady { state } => NetworkError::ConnectFailed {
                 reason: format!("the SIM card is not ready ({state})"),
             },
@@ -69,10 +69,7 @@ impl CellularError {
                     reason: e.to_string(),
                 }
             }
-            e => NetworkError::Io {
-                operation,
-                detail: e.to_string(),
-            },
+            e => NetworkError::other(operation, e.to_string()),
         }
     }
 }

@@ -260,14 +260,14 @@ impl Cellular {
                 modem.samples.push(dbm);
                 Ok(modem.samples.clone())
             }
-            Ok(None) => Err(NetworkError::Io {
+            Ok(None) => Err(NetworkError::other(
                 operation,
-                detail: "the modem does not know the signal strength yet (+CSQ: 99)".to_owned(),
-            }),
-            Err(()) => Err(NetworkError::Io {
+                "the modem does not know the signal strength yet (+CSQ: 99)",
+            )),
+            Err(()) => Err(NetworkError::other(
                 operation,
-                detail: format!("the modem's +CSQ answer is not understood: {value:?}"),
-            }),
+                format!("the modem's +CSQ answer is not understood: {value:?}"),
+            )),
         }
     }
 }

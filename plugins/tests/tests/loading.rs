@@ -122,7 +122,7 @@ fn two_plugins_with_one_name() {
 fn a_plugin_named_as_a_built_in_network() {
     let mut registry = Registry::builtin().unwrap();
     registry
-        .register_network(
+        .register::<dyn hologram::NetworkInterface>(
             "loopback",
             "a built-in stand-in",
             Origin::BuiltIn,
@@ -186,7 +186,8 @@ fn a_panic_in_connect_is_a_typed_error() {
     let (plugin, ctx) = panicky("connect");
     let mut net = plugin.make(&ctx).unwrap();
     match net.connect() {
-        Err(NetworkError::Io { operation, detail }) => {
+        Err(NetworkError::Io { operation, source }) => {
+            let detail = source.to_string();
             assert_eq!(operation, "connect");
             assert!(detail.contains("panicked"), "{detail}");
         }
@@ -215,7 +216,8 @@ fn a_panic_in_connect_is_a_typed_error() {
 fn a_panic_in_any_call_never_crosses_the_boundary() {
     let (plugin, ctx) = panicky("new");
     match plugin.make(&ctx) {
-        Err(AdapterError::Network(NetworkError::Io { operation, detail })) => {
+        Err(AdapterError::Network(NetworkError::Io { operation, source })) => {
+            let detail = source.to_string();
             assert_eq!(operation, "new");
             assert!(detail.contains("panicked"), "{detail}");
             assert!(detail.contains("hologram_panicky"), "{detail}");
