@@ -16,11 +16,19 @@ Examples:
   hologram sms -f creds.hjson --destination +11234567890 \"hey there!\"
   hologram cloud-sim --port 9999                   a local cloud to test against
 
+Keys: keep them out of the command line, which every user sees in `ps`. Put
+them in the credentials file (-f FILE, mode 600), a key file (--devicekey-file
+FILE, --private-key-file FILE; - reads standard input) or the environment
+(HOLOGRAM_DEVICEKEY, HOLOGRAM_CLOUD_KEY, HOLOGRAM_PRIVATE_KEY). --devicekey,
+--cloud-key and --private-key still work, with a warning.
+
 Exit codes:
   0  every message was delivered
   1  the cloud refused at least one message (its code is printed)
   2  usage or configuration error (bad option, credential, topic, file)
-  3  network or transport error (a message was not delivered)";
+  3  network or transport error (a message was not delivered)
+  4  messages kept in the outbox were lost to damaged records (printed even
+     with -q; the damage was repaired, the other messages kept)";
 
 const SEND_AFTER_HELP: &str = "\
 Where messages go:
@@ -41,7 +49,16 @@ Output (one line per message, on standard output):
   or failed (not delivered). With --simulate, lines with a \"type\" field are
   what the simulated cloud received.
 
-Credentials file (-f, HJSON, comments allowed; flags override it):
+Keys, most private first (the first found wins: option, key file, variable,
+then the credentials file):
+  -f FILE                 the credentials file below (mode 600; - for stdin)
+  --devicekey-file FILE   a file holding only the device key (- for stdin)
+  --private-key-file FILE a file holding only the TOTP private key
+  HOLOGRAM_DEVICEKEY, HOLOGRAM_CLOUD_KEY, HOLOGRAM_PRIVATE_KEY  variables
+  --devicekey, --cloud-key, --private-key: visible to every user in `ps`;
+  the command warns when a key comes from one of them.
+
+Credentials file (-f, HJSON, comments allowed; options override it):
   {
     // 8-character device key from the dashboard (or cloud_id + cloud_key)
     devicekey: \"xxxxxxxx\"
@@ -50,9 +67,17 @@ Credentials file (-f, HJSON, comments allowed; flags override it):
     // network_options: { interface: \"wlp2s0\" }
   }
 
+Timeouts: --timeout is a deadline for each step of one attempt (connect,
+write, reply). A message is tried up to 3 times with 0.25 s, then 0.5 s, of
+backoff between attempts, so its worst case is 3 x 3 x TIMEOUT + 0.75 s (about
+46 s with the default 5 s). With --outbox, once one message fails that way the
+rest are kept in the outbox without further attempts.
+
 Examples:
   hologram send --simulate \"hello\" -t demo
   hologram send \"message message\" \"one more message\" -f creds.hjson -t topic-example
+  HOLOGRAM_DEVICEKEY=$(cat key.txt) hologram send \"21.5C\" -t temp
+  hologram send --outbox /var/lib/hologram/outbox -f creds.hjson m1 m2 m3
   sensor | hologram send -f creds.hjson --json - -t temp
   hologram send --raw --host 192.0.2.10 -p 7000 \"PING\"
 
@@ -63,12 +88,18 @@ Exit codes:
   0  every message was delivered
   1  the cloud refused at least one message (its code is printed)
   2  usage or configuration error
-  3  network or transport error (a message was not delivered)";
+  3  network or transport error (a message was not delivered, or its
+     delivery was not confirmed: the server closed without a reply)
+  4  messages kept in the outbox were lost to damaged records (printed even
+     with -q)";
 
 const SMS_AFTER_HELP: &str = "\
 The SMS goes through the Hologram cloud (or --host/--port, or --simulate),
 authenticated with your device key (csrpsk). The destination is '+' and the
 country code and number; the text is at most 160 characters.
+
+The device key: -f FILE, --devicekey-file FILE or HOLOGRAM_DEVICEKEY (not
+--devicekey, which every user sees in `ps`).
 
 Example:
   hologram sms -f creds.hjson --destination +11234567890 \"hey there!\"
@@ -91,7 +122,7 @@ Devices file (HJSON): with no file, any well-formed device key is accepted.
 
 Example:
   hologram cloud-sim --port 9999 &
-  hologram send --host 127.0.0.1 -p 9999 --devicekey 12345678 \"hello\"";
+  HOLOGRAM_DEVICEKEY=12345678 hologram send --host 127.0.0.1 -p 9999 \"hello\"";
 
 /// The `hologram` command.
 #[derive(Debug, Parser)]
@@ -167,20 +198,34 @@ impl AuthType {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Credentials and connection")]
 pub struct Connection {
-    /// Credentials file (HJSON); its keys are the long options' names
-    /// (cloud_id, devicekey, host, ...). Options given on the command line win.
+    /// Credentials file (HJSON, mode 600; `-` reads standard input); its
+    /// keys are the long options' names (cloud_id, devicekey, host, ...).
+    /// Options given on the command line win. The best place for keys.
     #[arg(short = 'f', long, value_name = "FILE")]
     pub file: Option<PathBuf>,
+
+    /// A file holding only the 8-character device key (`-` reads standard
+    /// input). Or set HOLOGRAM_DEVICEKEY.
+    #[arg(long, value_name = "FILE")]
+    pub devicekey_file: Option<PathBuf>,
+
+    /// A file holding only the 4-character cloud key (`-` reads standard
+    /// input). Or set HOLOGRAM_CLOUD_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub cloud_key_file: Option<PathBuf>,
 
     /// The 4-character cloud id from your dashboard.
     #[arg(long, visible_alias = "cloud_id", value_name = "ID")]
     pub cloud_id: Option<String>,
 
-    /// The 4-character cloud key from your dashboard.
+    /// The 4-character cloud key. Visible to every user in `ps`: prefer
+    /// HOLOGRAM_CLOUD_KEY, --cloud-key-file or the credentials file.
     #[arg(long, visible_alias = "cloud_key", value_name = "KEY")]
     pub cloud_key: Option<String>,
 
-    /// The 8-character device key from your dashboard (cloud id + cloud key).
+    /// The 8-character device key (cloud id + cloud key). Visible to every
+    /// user in `ps`: prefer HOLOGRAM_DEVICEKEY, --devicekey-file or the
+    /// credentials file.
     #[arg(long, visible_alias = "device-key", value_name = "KEY")]
     pub devicekey: Option<String>,
 
@@ -210,13 +255,24 @@ pub struct Connection {
     #[arg(long = "network-option", value_name = "KEY=VALUE", value_parser = parse_setting)]
     pub network_options: Vec<(String, String)>,
 
-    /// Seconds to wait for each step (connect, write, reply) [default: 5].
+    /// Deadline in seconds for each step of an attempt (connect, write,
+    /// reply), more than 0 and at most 86400 [default: 5]. See "Timeouts"
+    /// below for the worst case of a whole send.
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
 
-    /// Directory of network plugins (.so) to load [default: $HOLOGRAM_PLUGINS_DIR].
+    /// Directory of network plugins (.so) [default: $HOLOGRAM_PLUGINS_DIR].
+    /// Plugins are loaded only when --network names one that is not built
+    /// in, and only from directories and files that no other user may
+    /// write (see docs/plugins.md).
     #[arg(long, value_name = "DIR")]
     pub plugins_dir: Option<PathBuf>,
+
+    /// Load plugins even from directories or files that other users may
+    /// write or own: they run with your privileges. Only for those who
+    /// mean it.
+    #[arg(long)]
+    pub allow_untrusted_plugins: bool,
 
     /// Start the embedded cloud simulator on a loopback port with the `sim`
     /// network, send there, and print what the cloud received.
@@ -244,9 +300,21 @@ pub struct SendArgs {
     #[arg(long, visible_alias = "device_id", value_name = "ID")]
     pub device_id: Option<String>,
 
-    /// The private key, for totp authentication.
+    /// A file holding only the private key, for totp authentication
+    /// (`-` reads standard input). Or set HOLOGRAM_PRIVATE_KEY.
+    #[arg(long, value_name = "FILE")]
+    pub private_key_file: Option<PathBuf>,
+
+    /// The private key, for totp authentication. Visible to every user in
+    /// `ps`: prefer HOLOGRAM_PRIVATE_KEY, --private-key-file or the
+    /// credentials file.
     #[arg(long, visible_alias = "private_key", value_name = "KEY")]
     pub private_key: Option<String>,
+
+    /// Send the metadata record with every message, as hologram-python
+    /// 0.10.3 does (the modem type, or `agnostic`, and the SDK's version).
+    #[arg(long, conflicts_with = "raw")]
+    pub metadata: bool,
 
     /// Authentication [default: csrpsk, or totp when only device id and
     /// private key are given].
@@ -340,6 +408,11 @@ pub struct PluginsListArgs {
     #[arg(long, value_name = "DIR")]
     pub plugins_dir: Option<PathBuf>,
 
+    /// Load plugins even from directories or files that other users may
+    /// write or own (they run with your privileges).
+    #[arg(long)]
+    pub allow_untrusted_plugins: bool,
+
     /// One JSON object per adapter instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -359,10 +432,18 @@ fn parse_timeout(text: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if secs > 0.0 && secs <= 86_400.0 {
-        Ok(secs)
+    if secs.is_nan() {
+        Err(format!("{text:?} is not a number of seconds"))
+    } else if secs <= 0.0 {
+        Err(format!(
+            "the timeout must be more than 0 seconds (at most 86400, a day); {text} is not"
+        ))
+    } else if secs > 86_400.0 {
+        Err(format!(
+            "the timeout is at most 86400 seconds (a day); {text} is more"
+        ))
     } else {
-        Err(format!("{text} is not between 0 and 86400 seconds"))
+        Ok(secs)
     }
 }
 
@@ -403,8 +484,12 @@ mod tests {
     #[test]
     fn timeouts_are_bounded() {
         assert!(parse_timeout("2.5").is_ok());
-        for bad in ["0", "-1", "x", "1e9", "NaN"] {
-            assert!(parse_timeout(bad).is_err(), "{bad}");
+        for bad in ["0", "-1", "x", "1e9", "NaN", "inf"] {
+            let e = parse_timeout(bad).unwrap_err();
+            assert!(!e.contains("between 0"), "{bad}: {e}");
         }
+        assert!(parse_timeout("0")
+            .unwrap_err()
+            .contains("more than 0 seconds"));
     }
 }

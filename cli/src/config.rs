@@ -63,7 +63,40 @@ pub struct FileConfig {
     /// Wi-Fi passphrase.
     pub passphrase: Option<String>,
     /// More settings for the network interface (`interface: wlp2s0`).
+    /// A key given twice is an error, as at the top level.
+    #[serde(default, deserialize_with = "unique_map")]
     pub network_options: Option<BTreeMap<String, String>>,
+}
+
+/// A map of strings in which a key given twice is an error (serde's maps
+/// keep the last one silently; a typo'd duplicate must not win quietly).
+fn unique_map<'de, D>(d: D) -> Result<Option<BTreeMap<String, String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Unique;
+    impl<'de> serde::de::Visitor<'de> for Unique {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a map of settings")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "duplicate field `network_options.{key}`"
+                    )));
+                }
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique).map(Some)
 }
 
 impl fmt::Debug for FileConfig {
@@ -109,13 +142,7 @@ impl LoadedFile {
         let Some(path) = path else {
             return Ok(LoadedFile::default());
         };
-        let text = std::fs::read(path).map_err(|e| {
-            CliError::Config(format!(
-                "cannot read credentials file {}: {}",
-                path.display(),
-                io_reason(&e)
-            ))
-        })?;
+        let text = crate::input::read_capped(path, "credentials file", crate::input::CONFIG_CAP)?;
         let text = String::from_utf8(text).map_err(|_| {
             CliError::Config(format!(
                 "credentials file {} is not UTF-8 text",
@@ -128,7 +155,11 @@ impl LoadedFile {
         Ok(LoadedFile {
             path: Some(path.to_owned()),
             values,
-            warning: permission_warning(path),
+            warning: if path == Path::new("-") {
+                None
+            } else {
+                crate::input::permission_warning(path, "credentials file")
+            },
         })
     }
 
@@ -185,21 +216,6 @@ pub fn comment_hint(value: &str) -> &'static str {
     }
 }
 
-/// The system's reason for an I/O error, without the "(os error N)" noise.
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => {
-            let s = e.to_string();
-            match s.find(" (os error") {
-                Some(i) => s[..i].to_owned(),
-                None => s,
-            }
-        }
-    }
-}
-
 /// Parses the text of a credentials file. The error names the line (and the
 /// key, for an unknown one) but never quotes the text.
 pub fn parse(text: &str) -> Result<FileConfig, String> {
@@ -246,26 +262,6 @@ fn serde_problem(message: &str, at: Option<(usize, usize)>) -> String {
     format!("invalid HJSON{place}")
 }
 
-/// A warning when the file can be read or written by users other than its owner.
-#[cfg(unix)]
-fn permission_warning(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    (mode & 0o077 != 0).then(|| {
-        format!(
-            "credentials file {} is accessible by other users (mode {:03o}); run: chmod 600 {}",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        )
-    })
-}
-
-#[cfg(not(unix))]
-fn permission_warning(_path: &Path) -> Option<String> {
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +292,19 @@ mod tests {
         assert!(!e.contains("s3cr"), "{e}");
         let e = parse("{\n cloud_id: \"abcd\",,\n\n [[[\n}").unwrap_err();
         assert!(e.contains("line"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors_at_every_level() {
+        let e = parse("{\n devicekey: a\n devicekey: b\n}").unwrap_err();
+        assert!(e.contains("\"devicekey\" is given twice"), "{e}");
+        let e = parse("{\n network_options: {\n  interface: a\n  interface: b\n }\n}").unwrap_err();
+        assert!(
+            e.contains("\"network_options.interface\" is given twice"),
+            "{e}"
+        );
+        let ok = parse("{\n network_options: {\n  interface: a\n  driver: b\n }\n}").unwrap();
+        assert_eq!(ok.network_options.unwrap().len(), 2);
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! | 0 | every message was delivered |
 //! | 1 | the cloud refused at least one message |
 //! | 2 | usage or configuration error |
-//! | 3 | network or transport error: a message was not delivered |
+//! | 3 | network or transport error: a message was not delivered, or its delivery was not confirmed |
+//! | 4 | messages kept in the outbox were lost to damaged records (printed even with `-q`) |
+//!
+//! When several apply, the highest wins: a loss is never hidden behind
+//! another failure.
 
-use hologram::{AdapterError, Error, TransportError};
+use hologram::{AdapterError, Error, OutboxError, TransportError};
 
 /// How the command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,6 +24,8 @@ pub enum Status {
     Usage = 2,
     /// 3: network or transport error.
     Network = 3,
+    /// 4: messages kept in the outbox were lost to damaged records.
+    Lost = 4,
 }
 
 impl Status {
@@ -105,7 +111,13 @@ fn transport_status(e: &TransportError) -> Status {
 /// failures are 3.
 pub fn status_of(error: &Error) -> Status {
     match error {
-        Error::Network(_) | Error::Outbox(_) => Status::Network,
+        Error::Network(_) => Status::Network,
+        // Something the user must act on: another process holds the
+        // outbox, its state is damaged, a message can never fit.
+        Error::Outbox(
+            OutboxError::Locked { .. } | OutboxError::Damaged { .. } | OutboxError::TooLarge { .. },
+        ) => Status::Usage,
+        Error::Outbox(_) => Status::Network,
         Error::Transport(e) => transport_status(e),
         Error::Adapter { source, .. } => match source {
             AdapterError::Network(_) => Status::Network,
@@ -140,5 +152,8 @@ mod tests {
             Status::Network
         );
         assert!(Status::Network > Status::Refused && Status::Refused > Status::Success);
+        assert!(Status::Lost > Status::Network);
+        let too_large = Error::Outbox(OutboxError::TooLarge { size: 10, limit: 5 });
+        assert_eq!(status_of(&too_large), Status::Usage);
     }
 }

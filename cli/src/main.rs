@@ -2,20 +2,28 @@
 //! messages to your own server, run the cloud simulator, list adapters.
 //!
 //! Exit codes: 0 every message delivered; 1 the cloud refused at least one
-//! message; 2 usage or configuration error; 3 network or transport error.
+//! message; 2 usage or configuration error; 3 network or transport error;
+//! 4 messages kept in the outbox were lost to damaged records (see
+//! [`exit`]).
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
 mod args;
 mod cloud_sim;
 mod config;
+mod credentials;
 mod exit;
+mod input;
+mod logging;
 mod modem;
 mod modem_sim;
+mod options;
 mod output;
 mod plugins;
+mod secrets;
 mod send;
 mod setup;
 mod sms;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -38,21 +46,9 @@ fn level(cli: &Cli) -> LevelFilter {
     }
 }
 
-/// Logs go to standard error in the SDK's `LEVEL:<Component>:<message>`
-/// form (`hologram::logging`). At the default level the transports'
-/// per-message warnings (`Cloud`, `Raw`) are left out: the command prints
-/// its own line for every message, and says whether it was kept; `-v`
-/// shows them.
+/// Logs go to standard error; see [`logging`].
 fn init_logging(cli: &Cli) {
-    let level = level(cli);
-    let mut dispatch = hologram::logging::dispatch(level);
-    if level == LevelFilter::Warn {
-        dispatch = dispatch
-            .level_for("Cloud", LevelFilter::Error)
-            .level_for("Raw", LevelFilter::Error);
-    }
-    // Only fails if a logger is already installed: keep that one.
-    let _ = dispatch.chain(std::io::stderr()).apply();
+    logging::init(level(cli));
 }
 
 fn run(cli: &Cli) -> Result<Status, CliError> {

@@ -10,12 +10,13 @@
 //! message 3: DATA RECEIVED: "PONG\n"                  (--raw: the server's reply)
 //! message 4: NOT DELIVERED: connection to 127.0.0.1:9999 was refused
 //! message 5: QUEUED: kept in the outbox for the next run (...)
+//! message 6: NOT CONFIRMED: 127.0.0.1:9999 closed the connection without a reply: ...
 //! outbox #12: DATA RECEIVED: [0,0] Message sent successfully
 //! ```
 
 use std::io::Write;
 
-use hologram::{Delivery, Receipt};
+use hologram::{Delivery, Receipt, TransportError};
 use serde::Serialize;
 
 use crate::exit::Status;
@@ -40,8 +41,9 @@ pub struct Record {
     /// The SDK's sequence number (null when the message never got one).
     pub sequence: Option<u64>,
     /// `acknowledged`, `refused` or `replied` (final answers); `queued`
-    /// (kept in the durable outbox for the next run); `failed` (not
-    /// delivered).
+    /// (kept in the durable outbox for the next run); `unconfirmed` (sent,
+    /// but the server closed without a reply: it may or may not have been
+    /// delivered); `failed` (not delivered).
     pub status: &'static str,
     /// The cloud's result code, when it gave one.
     pub code: Option<i64>,
@@ -91,6 +93,11 @@ impl Printer {
         }
     }
 
+    /// An error on standard error: printed even with `-q`.
+    pub fn error(&self, text: &str) {
+        eprintln!("error: {text}");
+    }
+
     /// Prints a message that failed before it got a receipt (`--raw`).
     pub fn failed(&self, label: Label, error: &dyn std::fmt::Display) -> Status {
         self.emit(
@@ -119,9 +126,12 @@ impl Printer {
     }
 
     /// Prints one receipt and returns the exit status it calls for.
-    /// `durable` says whether a queued message is kept across runs.
-    pub fn receipt(&self, label: Label, receipt: &Receipt, durable: bool) -> Status {
-        let record = record(label, receipt, durable);
+    /// `durable` says whether a queued message is kept across runs;
+    /// `reached` whether any connection to the server was made in this run
+    /// (so a message queued with no transport error is not described as
+    /// refused by a server it never reached).
+    pub fn receipt(&self, label: Label, receipt: &Receipt, durable: bool, reached: bool) -> Status {
+        let record = record(label, receipt, durable, reached);
         let status = match receipt.delivery() {
             Delivery::Acknowledged { .. } | Delivery::Replied { .. } => Status::Success,
             Delivery::Refused { .. } => Status::Refused,
@@ -140,7 +150,7 @@ fn index(label: Label) -> Option<usize> {
     }
 }
 
-fn record(label: Label, receipt: &Receipt, durable: bool) -> Record {
+fn record(label: Label, receipt: &Receipt, durable: bool, reached: bool) -> Record {
     let index = index(label);
     let (status, code, description, reply) = match receipt.delivery() {
         Delivery::Acknowledged { code } => (
@@ -164,13 +174,27 @@ fn record(label: Label, receipt: &Receipt, durable: bool) -> Record {
         Delivery::Queued { reason } => {
             let why = match reason {
                 Some(e) => e.to_string(),
-                // Queued with no transport error: the network was down, or
-                // the cloud kept answering code 6 (its own internal error).
-                None => "the network is down or the cloud is busy (code 6)".to_owned(),
+                // Queued with no transport error of its own: no code is
+                // claimed, since none may have been received.
+                None if !reached => "not sent: no connection to the server was made (the \
+                                     network is down, or the server was unreachable for an \
+                                     earlier message)"
+                    .to_owned(),
+                None => "not sent: the network went down, an earlier message could not be \
+                         delivered, or the cloud asked to try again later"
+                    .to_owned(),
             };
+            let unconfirmed = matches!(reason, Some(TransportError::NoReply { .. }));
             if durable {
                 let description = format!("kept in the outbox for the next run ({why})");
                 ("queued", None, Some(description), None)
+            } else if unconfirmed {
+                (
+                    "unconfirmed",
+                    None,
+                    Some(format!("not confirmed: {why}")),
+                    None,
+                )
             } else {
                 ("failed", None, Some(format!("not delivered: {why}")), None)
             }
@@ -199,6 +223,12 @@ fn text_line(label: Label, r: &Record) -> String {
             r.reply.as_deref().unwrap_or_default()
         ),
         ("queued", _) => format!("{who}: QUEUED: {description}"),
+        ("unconfirmed", _) => format!(
+            "{who}: NOT CONFIRMED: {}",
+            description
+                .strip_prefix("not confirmed: ")
+                .unwrap_or(description)
+        ),
         _ => format!(
             "{who}: NOT DELIVERED: {}",
             description
@@ -224,7 +254,7 @@ mod tests {
 
     fn line(label: Label, d: Delivery, durable: bool) -> String {
         let r = Receipt::new(4, d);
-        text_line(label, &record(label, &r, durable))
+        text_line(label, &record(label, &r, durable, false))
     }
 
     #[test]
@@ -272,8 +302,26 @@ mod tests {
             ),
             "message 3: NOT DELIVERED: connection to 127.0.0.1:1 was refused"
         );
-        assert!(line(Label::Sms, Delivery::Queued { reason: None }, true)
-            .starts_with("sms: QUEUED: kept in the outbox"));
+        let never = line(Label::Sms, Delivery::Queued { reason: None }, true);
+        assert!(
+            never.starts_with("sms: QUEUED: kept in the outbox"),
+            "{never}"
+        );
+        assert!(!never.contains("code"), "{never}");
+        let closed = TransportError::NoReply {
+            endpoint: "127.0.0.1:1".into(),
+        };
+        assert_eq!(
+            line(
+                Label::Message(5),
+                Delivery::Queued {
+                    reason: Some(closed)
+                },
+                false
+            ),
+            "message 5: NOT CONFIRMED: 127.0.0.1:1 closed the connection without a reply: \
+             delivery not confirmed"
+        );
     }
 
     #[test]
@@ -284,7 +332,7 @@ mod tests {
                 code: ResultCode::Sent,
             },
         );
-        let text = serde_json::to_string(&record(Label::Message(2), &r, false)).unwrap();
+        let text = serde_json::to_string(&record(Label::Message(2), &r, false, true)).unwrap();
         assert_eq!(
             text,
             r#"{"index":2,"sequence":9,"status":"acknowledged","code":0,"description":"Message sent successfully","reply":null}"#

@@ -1,12 +1,20 @@
 //! `hologram plugins list`, and loading plugins for `send` and `sms`.
+//!
+//! Plugins are code that runs with the user's privileges, so the command
+//! loads them only when asked: for `plugins list`, and for `send`/`sms`
+//! only when the network named is not a built-in one. The loader refuses
+//! directories and libraries that another user could change
+//! (`--allow-untrusted-plugins` lets them through); see `docs/plugins.md`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use hologram::plugins::{plugins_dirs_from_env, register_plugins, PluginError};
-use hologram::{AdapterKind, HologramBuilder, Origin, Registry};
+use hologram::plugins::PluginError;
+use hologram::{AdapterKind, NetworkInterface, Origin, Registry, RegistryError, SharedFactory};
+use hologram_plugin_loader::{plugins_dirs_from_env, scan_dirs_with, Trust};
 use serde::Serialize;
 
-use crate::args::PluginsListArgs;
+use crate::args::{Connection, PluginsListArgs};
 use crate::exit::{CliError, Status};
 use crate::output::Printer;
 
@@ -19,32 +27,87 @@ fn dirs(dir: Option<&Path>) -> Vec<PathBuf> {
     }
 }
 
+fn trust(allow_untrusted: bool) -> Trust {
+    if allow_untrusted {
+        Trust::Any
+    } else {
+        Trust::Checked
+    }
+}
+
 /// The built-in adapters plus the plugins of `dir` (or of the
-/// environment), and the plugins that could not be loaded (each already
-/// logged as a warning naming its file).
-fn load(dir: Option<&Path>) -> Result<(Registry, Vec<PluginError>), CliError> {
+/// environment) loaded under `trust`, and the plugins that could not be
+/// loaded.
+fn load(dir: Option<&Path>, trust: Trust) -> Result<(Registry, Vec<PluginError>), CliError> {
     let mut registry = Registry::builtin().map_err(hologram::Error::from)?;
     if let Some(d) = dir {
         check_dir(d)?;
     }
-    let report = register_plugins(&mut registry, &dirs(dir));
-    Ok((registry, report.failures))
+    let scan = scan_dirs_with(dirs(dir), trust);
+    let mut failures = scan.failures;
+    for plugin in scan.loaded {
+        let origin = Origin::Plugin {
+            path: plugin.path().to_owned(),
+            version: plugin.version().to_owned(),
+        };
+        let make = plugin.clone();
+        let factory: SharedFactory<dyn NetworkInterface> = Arc::new(move |ctx| make.make(ctx));
+        match registry.register(plugin.name(), plugin.summary(), origin, factory) {
+            Ok(()) => {
+                log::info!(target: "Plugins", "loaded network {:?} {} from {}", plugin.name(), plugin.version(), plugin.path().display());
+            }
+            Err(RegistryError::Duplicate { first, .. }) => {
+                failures.push(PluginError::DuplicateName {
+                    path: plugin.path().to_owned(),
+                    name: plugin.name().to_owned(),
+                    other: first,
+                })
+            }
+            Err(e) => failures.push(PluginError::InitFailed {
+                path: plugin.path().to_owned(),
+                detail: e.to_string(),
+            }),
+        }
+    }
+    Ok((registry, failures))
 }
 
-/// Adds the plugins of `dir` (or of the environment) to `builder`. A plugin
-/// that cannot be loaded is skipped with a warning naming its file (the SDK
-/// logs it; see `Hologram::plugin_failures`).
-pub fn with_plugins(
-    builder: HologramBuilder,
-    dir: Option<&Path>,
-) -> Result<HologramBuilder, CliError> {
-    match dir {
-        Some(d) => {
-            check_dir(d)?;
-            Ok(builder.plugins_dir(d))
+/// A failure as one line, with the way out for a refused one.
+fn describe(failure: &PluginError) -> String {
+    match failure {
+        PluginError::Untrusted { .. } => {
+            format!("{failure} (--allow-untrusted-plugins loads it anyway, with your privileges)")
         }
-        None => Ok(builder.plugins_from_env()),
+        _ => failure.to_string(),
     }
+}
+
+/// For `send` and `sms` with `--network NAME`: `None` when `network` is
+/// built in (no plugin is loaded, whatever the plugins directories hold),
+/// else the built-in adapters plus the plugins, each failure printed as a
+/// warning.
+pub fn registry_for(
+    network: &str,
+    c: &Connection,
+    printer: &Printer,
+) -> Result<Option<Registry>, CliError> {
+    if let Some(d) = &c.plugins_dir {
+        check_dir(d)?;
+    }
+    let builtin = Registry::builtin().map_err(hologram::Error::from)?;
+    if builtin.check(AdapterKind::Network, network).is_ok() {
+        if c.plugins_dir.is_some() {
+            printer.note(&format!(
+                "the network {network:?} is built in: no plugin is loaded"
+            ));
+        }
+        return Ok(None);
+    }
+    let (registry, failures) = load(c.plugins_dir.as_deref(), trust(c.allow_untrusted_plugins))?;
+    for failure in &failures {
+        printer.warning(&describe(failure));
+    }
+    Ok(Some(registry))
 }
 
 fn check_dir(dir: &Path) -> Result<(), CliError> {
@@ -71,7 +134,10 @@ struct Row {
 
 /// Runs `hologram plugins list`.
 pub fn list(args: &PluginsListArgs, printer: &Printer) -> Result<Status, CliError> {
-    let (registry, failures) = load(args.plugins_dir.as_deref())?;
+    let (registry, failures) = load(
+        args.plugins_dir.as_deref(),
+        trust(args.allow_untrusted_plugins),
+    )?;
     let rows: Vec<Row> = registry
         .entries()
         .map(|e| {
@@ -104,7 +170,7 @@ pub fn list(args: &PluginsListArgs, printer: &Printer) -> Result<Status, CliErro
             let value = serde_json::json!({
                 "origin": "failed",
                 "path": failure.path().display().to_string(),
-                "error": failure.to_string(),
+                "error": describe(failure),
             });
             printer.line(&value.to_string());
         }
@@ -114,6 +180,7 @@ pub fn list(args: &PluginsListArgs, printer: &Printer) -> Result<Status, CliErro
         AdapterKind::Network,
         AdapterKind::Transport,
         AdapterKind::Authenticator,
+        AdapterKind::Outbox,
     ] {
         let kind_name = kind.to_string();
         printer.line(&format!("{kind_name}:"));
@@ -138,7 +205,7 @@ pub fn list(args: &PluginsListArgs, printer: &Printer) -> Result<Status, CliErro
     if !failures.is_empty() {
         printer.line("not loaded:");
         for failure in &failures {
-            printer.line(&format!("  {failure}"));
+            printer.line(&format!("  {}", describe(failure)));
         }
     }
     Ok(Status::Success)

@@ -1,63 +1,83 @@
 //! `hologram send`: the Python `hologram_send.py`, and more.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::BufRead;
 use std::path::Path;
 
-use hologram::{Outbox, Receipt, Topic};
+use hologram::{Message, Outbox, Receipt, Topic};
 
 use crate::args::SendArgs;
 use crate::exit::{status_of, CliError, Status};
+use crate::input;
 use crate::output::{Label, Printer};
 use crate::setup::{self, DiscardOutbox, Options, Purpose, Session};
 
-/// One message to send, or why the input could not give one.
-type Input = Result<String, CliError>;
-
-/// The messages of the command line, in order, with `-` replaced by the
-/// lines of standard input (read as they come, so a pipe is sent as it flows).
-fn messages(args: &[String]) -> impl Iterator<Item = Input> + '_ {
-    args.iter()
-        .flat_map(|m| -> Box<dyn Iterator<Item = Input>> {
-            if m == "-" {
-                Box::new(stdin_lines())
-            } else {
-                Box::new(std::iter::once(Ok(m.clone())))
-            }
-        })
+/// The messages of the command line, in order: runs of messages given as
+/// arguments, and `-` (standard input, read line by line as it comes).
+#[derive(Debug, PartialEq, Eq)]
+enum Part<'a> {
+    Given(&'a [String]),
+    Stdin,
 }
 
-fn stdin_lines() -> impl Iterator<Item = Input> {
-    let mut lines = std::io::stdin().lock().lines();
+fn parts(args: &[String]) -> Vec<Part<'_>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, m) in args.iter().enumerate() {
+        if m == "-" {
+            if start < i {
+                parts.push(Part::Given(&args[start..i]));
+            }
+            parts.push(Part::Stdin);
+            start = i + 1;
+        }
+    }
+    if start < args.len() {
+        parts.push(Part::Given(&args[start..]));
+    }
+    parts
+}
+
+/// Standard input's non-blank lines, each at most [`input::LINE_CAP`]
+/// bytes, read as they come (so a pipe is sent as it flows).
+fn stdin_lines() -> impl Iterator<Item = Result<String, CliError>> {
+    let mut stdin = std::io::stdin().lock();
+    let mut line = Vec::new();
     let mut number = 0usize;
     std::iter::from_fn(move || loop {
         number += 1;
-        match lines.next()? {
-            Ok(line) => {
-                let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
-                if line.trim().is_empty() {
-                    continue;
-                }
-                return Some(Ok(line));
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                return Some(Err(CliError::Usage(format!(
-                    "standard input line {number} is not UTF-8 text"
-                ))))
-            }
-            Err(e) => {
-                return Some(Err(CliError::Usage(format!(
-                    "cannot read standard input: {e}"
-                ))))
-            }
+        match input::read_line(&mut stdin, &mut line, number) {
+            Ok(false) => return None,
+            Err(e) => return Some(Err(e)),
+            Ok(true) => {}
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return Some(Err(CliError::Usage(format!(
+                "standard input line {number} is not UTF-8 text"
+            ))));
+        };
+        if !text.trim().is_empty() {
+            return Some(Ok(text.to_owned()));
         }
     })
 }
 
-fn open_outbox(dir: &Path) -> Result<Box<dyn Outbox>, CliError> {
-    hologram_outbox::FileOutbox::open(dir)
-        .map(|o| Box::new(o) as Box<dyn Outbox>)
-        .map_err(|e| CliError::Config(format!("cannot open the outbox {}: {e}", dir.display())))
+/// Opens the durable outbox; returns it and how many messages it lost to
+/// damage found on opening.
+fn open_outbox(dir: &Path) -> Result<(Box<dyn Outbox>, u64), CliError> {
+    let outbox = hologram_outbox::FileOutbox::open(dir).map_err(|e| match e {
+        // Not a storage failure: the user has something to fix.
+        hologram::OutboxError::Storage { operation, source }
+            if operation == hologram_outbox::UNSAFE =>
+        {
+            CliError::Config(format!("cannot use the outbox {}: {source}", dir.display()))
+        }
+        e => CliError::sdk(
+            format!("cannot open the outbox {}", dir.display()),
+            e.into(),
+        ),
+    })?;
+    let lost = outbox.lost();
+    Ok((Box::new(outbox), lost))
 }
 
 /// Tracks what became of each message, to print it once final and to
@@ -76,6 +96,8 @@ struct Tally<'a> {
     /// Messages already printed as queued: a later flush that leaves one
     /// queued again says nothing new, so it is not printed twice.
     shown_queued: HashSet<u64>,
+    /// The number of the next message of this command.
+    next_index: usize,
 }
 
 impl Tally<'_> {
@@ -86,21 +108,27 @@ impl Tally<'_> {
         }
     }
 
-    fn print(&mut self, label: Label, receipt: &Receipt) {
+    fn print(&mut self, label: Label, receipt: &Receipt, reached: bool) {
         if receipt.is_queued() && !self.shown_queued.insert(receipt.sequence()) {
             return;
         }
-        let status = self.printer.receipt(label, receipt, self.keep);
+        let status = self.printer.receipt(label, receipt, self.keep, reached);
         if status == Status::Refused {
             self.refused += 1;
         }
         self.status.insert(receipt.sequence(), status);
     }
 
-    fn print_all(&mut self, receipts: &[Receipt]) {
+    fn print_all(&mut self, receipts: &[Receipt], reached: bool) {
         for r in receipts {
-            self.print(self.label(r.sequence()), r);
+            self.print(self.label(r.sequence()), r, reached);
         }
+    }
+
+    /// Numbers the next message of this command.
+    fn take_index(&mut self) -> usize {
+        self.next_index += 1;
+        self.next_index
     }
 
     fn worst(&self) -> Status {
@@ -130,23 +158,33 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
                 .to_owned(),
         ));
     }
+    if args.messages.iter().filter(|m| *m == "-").count() > 1 {
+        return Err(CliError::Usage(
+            "- is given more than once: standard input can be read only once".to_owned(),
+        ));
+    }
     let purpose = if args.raw {
         Purpose::Raw
     } else {
         Purpose::Messages
     };
-    let durable = args.outbox.is_some();
-    let outbox: Box<dyn Outbox> = match &args.outbox {
-        Some(dir) => open_outbox(dir)?,
-        None => Box::new(DiscardOutbox::default()),
-    };
     let opts = Options {
         connection: &args.connection,
         device_id: args.device_id.as_deref(),
         private_key: args.private_key.as_deref(),
+        private_key_file: args.private_key_file.as_deref(),
+        stdin_messages: args.messages.iter().any(|m| m == "-"),
+        metadata: args.metadata,
         authtype: args.authtype,
         purpose,
     };
+    let durable = args.outbox.is_some();
+    let (outbox, lost_at_open): (Box<dyn Outbox>, u64) = match &args.outbox {
+        Some(dir) => open_outbox(dir)?,
+        None => (Box::new(DiscardOutbox::default()), 0),
+    };
+    // Said at once, before anything else can fail.
+    let mut lost = report_loss(args, lost_at_open, printer);
     let mut session = setup::open(&opts, printer, outbox)?;
     let mut tally = Tally {
         printer,
@@ -156,9 +194,15 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
         refused: 0,
         other: Status::Success,
         shown_queued: HashSet::new(),
+        next_index: 0,
     };
     let result = send_all(args, &mut session, &mut tally);
     crate::cloud_sim::report_and_stop(&mut session, printer);
+    let lost_later = session
+        .hologram
+        .messages_lost()
+        .saturating_sub(lost_at_open);
+    lost = lost.max(report_loss(args, lost_later, printer));
     result?;
     if let Some(dir) = &args.outbox {
         let left = session.hologram.pending();
@@ -169,11 +213,30 @@ pub fn run(args: &SendArgs, printer: &Printer) -> Result<Status, CliError> {
             ));
         }
     }
-    let mut status = tally.worst();
+    let mut status = tally.worst().max(lost);
     if session.refusals() > tally.refused {
         status = status.max(Status::Refused);
     }
     Ok(status)
+}
+
+/// A message lost to a damaged outbox record is an error: printed even
+/// with `-q`, and exit code 4.
+fn report_loss(args: &SendArgs, lost: u64, printer: &Printer) -> Status {
+    if lost == 0 {
+        return Status::Success;
+    }
+    let dir = args
+        .outbox
+        .as_deref()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    printer.error(&format!(
+        "{lost} message(s) kept in the outbox {dir} were lost: their records were damaged \
+         on disk (see the Outbox lines above); the damage was cut out and the other messages \
+         were kept. Check the storage of this device."
+    ));
+    Status::Lost
 }
 
 fn send_all(args: &SendArgs, session: &mut Session, tally: &mut Tally<'_>) -> Result<(), CliError> {
@@ -182,35 +245,107 @@ fn send_all(args: &SendArgs, session: &mut Session, tally: &mut Tally<'_>) -> Re
         Some(n) => CliError::sdk(format!("cannot bring up the network {n:?}"), e),
         None => CliError::sdk("cannot send the messages kept in the outbox", e),
     })?;
-    tally.print_all(&flushed);
+    tally.print_all(&flushed, session.reached());
 
-    for (i, message) in messages(&args.messages).enumerate() {
-        let index = i + 1;
-        let message = message?;
-        if args.raw {
-            match session.hologram.send_bytes(message.as_bytes()) {
-                Ok(r) => tally.print(Label::Message(index), &r),
-                Err(e) if status_of(&e) == Status::Network => {
-                    let status = tally.printer.failed(Label::Message(index), &e);
-                    tally.other = tally.other.max(status);
+    let batches = args.outbox.is_some() && !args.raw;
+    for part in parts(&args.messages) {
+        match part {
+            // With a durable outbox, the messages of the command line are
+            // all accepted (one write, one sync) before the first is sent.
+            Part::Given(given) if batches => send_batch(given, args, session, tally)?,
+            Part::Given(given) => {
+                for m in given {
+                    send_one(m, args, session, tally)?;
                 }
-                Err(e) => return Err(CliError::sdk(format!("message {index}"), e)),
             }
-            continue;
+            Part::Stdin => {
+                for line in stdin_lines() {
+                    send_one(&line?, args, session, tally)?;
+                }
+            }
         }
-        // With messages queued, the SDK flushes them (with its retries)
-        // ahead of this one; their receipts are taken below.
-        let receipt = session
-            .hologram
-            .send_message(&message, &args.topics)
-            .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
-        tally.index.insert(receipt.sequence(), index);
-        // Older queued messages this send flushed ahead of its own.
-        let older = session.hologram.take_flushed_receipts();
-        tally.print_all(&older);
-        tally.print(Label::Message(index), &receipt);
     }
     // No flush here: `connect` and every send already flushed the outbox
     // with the SDK's retries; what is left stays for the next run.
     Ok(())
+}
+
+fn send_batch(
+    given: &[String],
+    args: &SendArgs,
+    session: &mut Session,
+    tally: &mut Tally<'_>,
+) -> Result<(), CliError> {
+    let first = tally.next_index + 1;
+    let messages: Vec<Message> = given
+        .iter()
+        .map(|m| Message::with_topic_strs(m.as_str(), &args.topics))
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::Usage(format!("invalid topic: {e}")))?;
+    let receipts = session.hologram.send_all(&messages).map_err(|e| {
+        let last = first + given.len() - 1;
+        CliError::sdk(format!("messages {first} to {last}"), e)
+    })?;
+    for r in &receipts {
+        let index = tally.take_index();
+        tally.index.insert(r.sequence(), index);
+    }
+    let older = session.hologram.take_flushed_receipts();
+    let reached = session.reached();
+    tally.print_all(&older, reached);
+    tally.print_all(&receipts, reached);
+    Ok(())
+}
+
+fn send_one(
+    message: &str,
+    args: &SendArgs,
+    session: &mut Session,
+    tally: &mut Tally<'_>,
+) -> Result<(), CliError> {
+    let index = tally.take_index();
+    if args.raw {
+        match session.hologram.send_bytes(message.as_bytes()) {
+            Ok(r) => tally.print(Label::Message(index), &r, true),
+            Err(e) if status_of(&e) == Status::Network => {
+                let status = tally.printer.failed(Label::Message(index), &e);
+                tally.other = tally.other.max(status);
+            }
+            Err(e) => return Err(CliError::sdk(format!("message {index}"), e)),
+        }
+        return Ok(());
+    }
+    // With messages queued, the SDK flushes them (with its retries) ahead
+    // of this one; their receipts are taken below.
+    let receipt = session
+        .hologram
+        .send_message(message, &args.topics)
+        .map_err(|e| CliError::sdk(format!("message {index}"), e))?;
+    tally.index.insert(receipt.sequence(), index);
+    // Older queued messages this send flushed ahead of its own.
+    let older = session.hologram.take_flushed_receipts();
+    let reached = session.reached();
+    tally.print_all(&older, reached);
+    tally.print(Label::Message(index), &receipt, reached);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_split_into_batches_around_stdin() {
+        let args: Vec<String> = ["a", "b", "-", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            parts(&args),
+            [
+                Part::Given(&args[0..2]),
+                Part::Stdin,
+                Part::Given(&args[3..4])
+            ]
+        );
+        assert_eq!(parts(&args[2..3]), [Part::Stdin]);
+        assert!(parts(&[]).is_empty());
+    }
 }

@@ -5,15 +5,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use hologram::{
-    AdapterConfig, CredentialError, Credentials, Event, Hologram, Outbox, OutboxError, Queued,
-};
+use hologram::{AdapterConfig, Event, Hologram, Outbox, OutboxError, Queued};
 use hologram_sim::cloud::{CloudSim, CloudSimHandle, Device};
 
 use crate::args::{AuthType, Connection};
 use crate::config::{comment_hint, LoadedFile, PASSPHRASE_ENV};
+use crate::credentials::{credentials, Explicit};
 use crate::exit::CliError;
 use crate::output::Printer;
+use crate::secrets::{DEVICEKEY_ENV, PRIVATE_KEY_ENV};
 
 /// The device key `--simulate` uses when no credentials are given. The
 /// simulator accepts any well-formed key; this one is not a secret.
@@ -23,31 +23,7 @@ pub const DEMO_DEVICE_ID: &str = "demo-device";
 /// The TOTP private key `--simulate` uses when none is given (not a secret).
 pub const DEMO_PRIVATE_KEY: &str = "demo-private-key";
 
-/// What kind of sending the session is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
-    /// Messages through the cloud (or a relay / the simulator).
-    Messages,
-    /// Bytes as they are to a raw server.
-    Raw,
-    /// An SMS.
-    Sms,
-}
-
-/// The options `send` and `sms` share, plus those only `send` has.
-#[derive(Debug, Clone, Copy)]
-pub struct Options<'a> {
-    /// Credentials, endpoint, network, ...
-    pub connection: &'a Connection,
-    /// `--device-id`.
-    pub device_id: Option<&'a str>,
-    /// `--private-key`.
-    pub private_key: Option<&'a str>,
-    /// `--authtype`.
-    pub authtype: Option<AuthType>,
-    /// What it is for.
-    pub purpose: Purpose,
-}
+pub use crate::options::{Options, Purpose};
 
 /// A ready SDK instance and, with `--simulate`, the simulator it talks to.
 pub struct Session {
@@ -58,6 +34,8 @@ pub struct Session {
     /// How many messages the cloud refused in this run (from the event bus):
     /// a safety net so a refusal is never reported as success.
     pub refusals: Arc<AtomicUsize>,
+    /// How many connections to a server were made in this run.
+    pub connections: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -74,13 +52,21 @@ impl Session {
     pub fn refusals(&self) -> usize {
         self.refusals.load(Ordering::Relaxed)
     }
+
+    /// Whether any connection to a server was made so far.
+    pub fn reached(&self) -> bool {
+        self.connections.load(Ordering::Relaxed) > 0
+    }
 }
 
-/// An outbox that keeps nothing: without `--outbox`, a message that could
-/// not be delivered (after the SDK's retries) is reported as NOT delivered
-/// and not tried again behind the user's back.
+/// The outbox without `--outbox`: it holds only the messages of the send
+/// in progress, so the SDK can deliver them, and forgets them when the
+/// next send starts. A message that could not be delivered (after the
+/// SDK's retries) is reported as NOT delivered and not tried again behind
+/// the user's back.
 #[derive(Debug, Default)]
 pub struct DiscardOutbox {
+    current: std::collections::VecDeque<Queued>,
     last_sequence: u64,
 }
 
@@ -88,22 +74,40 @@ impl Outbox for DiscardOutbox {
     fn push(
         &mut self,
         sequence: u64,
-        _message: &hologram::Message,
+        message: &hologram::Message,
     ) -> Result<Option<Queued>, OutboxError> {
-        self.last_sequence = self.last_sequence.max(sequence);
+        self.push_batch(&[(sequence, message)])?;
         Ok(None)
     }
 
-    fn pending(&mut self, _limit: usize) -> Result<Vec<Queued>, OutboxError> {
+    fn push_batch(
+        &mut self,
+        items: &[(u64, &hologram::Message)],
+    ) -> Result<Vec<Queued>, OutboxError> {
+        // The previous send's leftovers were already reported as not
+        // delivered: they are forgotten, not dropped for room.
+        self.current.clear();
+        for &(sequence, message) in items {
+            self.last_sequence = self.last_sequence.max(sequence);
+            self.current.push_back(Queued {
+                sequence,
+                message: message.clone(),
+            });
+        }
         Ok(Vec::new())
     }
 
-    fn remove(&mut self, _sequence: u64) -> Result<(), OutboxError> {
+    fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {
+        Ok(self.current.iter().take(limit).cloned().collect())
+    }
+
+    fn remove(&mut self, sequence: u64) -> Result<(), OutboxError> {
+        self.current.retain(|q| q.sequence != sequence);
         Ok(())
     }
 
     fn len(&self) -> usize {
-        0
+        self.current.len()
     }
 
     fn last_sequence(&self) -> u64 {
@@ -111,127 +115,60 @@ impl Outbox for DiscardOutbox {
     }
 }
 
-/// One credential value and where it came from, for error messages.
-struct Given<'a> {
-    value: &'a str,
-    from: String,
-    /// Whether it came from the file (an unquoted HJSON value there runs
-    /// to the end of the line, comments included).
-    in_file: bool,
-}
-
-fn given<'a>(
-    flag: Option<&'a str>,
-    flag_name: &str,
-    file_value: Option<&'a str>,
-    file: &LoadedFile,
-    key: &str,
-) -> Option<Given<'a>> {
-    match (flag, file_value) {
-        (Some(value), _) => Some(Given {
-            value,
-            from: flag_name.to_owned(),
-            in_file: false,
-        }),
-        (None, Some(value)) => Some(Given {
-            value,
-            from: file.source(key),
-            in_file: true,
-        }),
-        (None, None) => None,
-    }
-}
-
-fn set(
-    value: Option<Given<'_>>,
-    setter: impl FnOnce(&str) -> Result<(), CredentialError>,
-) -> Result<(), CliError> {
-    match value {
-        None => Ok(()),
-        Some(g) => setter(g.value.trim()).map_err(|e| {
-            let hint = if g.in_file { comment_hint(g.value) } else { "" };
-            CliError::Config(format!("{e} (from {}){hint}", g.from))
-        }),
-    }
-}
-
-/// The credentials from the options and the file. Options win: a device
-/// key given as an option replaces the file's cloud id and key, and a cloud
-/// id or key given as an option replaces the file's device key.
-fn credentials(opts: &Options<'_>, file: &LoadedFile) -> Result<Credentials, CliError> {
+/// At most one input may be standard input (`-`).
+fn check_stdin(opts: &Options<'_>) -> Result<(), CliError> {
     let c = opts.connection;
-    let f = &file.values;
-    let flag_devicekey = c.devicekey.as_deref();
-    let flag_pair = c.cloud_id.is_some() || c.cloud_key.is_some();
-    let (cloud_id, cloud_key, devicekey) = if flag_devicekey.is_some() {
-        (
-            given(c.cloud_id.as_deref(), "--cloud-id", None, file, "cloud_id"),
-            given(
-                c.cloud_key.as_deref(),
-                "--cloud-key",
-                None,
-                file,
-                "cloud_key",
-            ),
-            given(flag_devicekey, "--devicekey", None, file, "devicekey"),
-        )
-    } else if flag_pair {
-        (
-            given(
-                c.cloud_id.as_deref(),
-                "--cloud-id",
-                f.cloud_id.as_deref(),
-                file,
-                "cloud_id",
-            ),
-            given(
-                c.cloud_key.as_deref(),
-                "--cloud-key",
-                f.cloud_key.as_deref(),
-                file,
-                "cloud_key",
-            ),
-            None,
-        )
-    } else {
-        (
-            given(None, "", f.cloud_id.as_deref(), file, "cloud_id"),
-            given(None, "", f.cloud_key.as_deref(), file, "cloud_key"),
-            given(None, "", f.devicekey.as_deref(), file, "devicekey"),
-        )
-    };
-    let mut creds = Credentials::default();
-    set(cloud_id, |v| creds.set_cloud_id(v))?;
-    set(cloud_key, |v| creds.set_cloud_key(v))?;
-    set(devicekey, |v| creds.set_devicekey(v))?;
-    let device_id = given(
-        opts.device_id,
-        "--device-id",
-        f.device_id.as_deref(),
-        file,
-        "device_id",
-    );
-    set(device_id, |v| creds.set_device_id(v))?;
-    let private_key = given(
-        opts.private_key,
-        "--private-key",
-        f.private_key.as_deref(),
-        file,
-        "private_key",
-    );
-    set(private_key, |v| creds.set_private_key(v))?;
-    let half_pair = creds.cloud_id().is_empty() != creds.cloud_key().is_empty();
-    if half_pair && creds.devicekey().is_none() {
-        let missing = if creds.cloud_id().is_empty() {
-            "cloud_id"
-        } else {
-            "cloud_key"
-        };
-        return Err(CliError::Config(format!(
-            "{missing} is missing: give both --cloud-id and --cloud-key, or --devicekey"
+    let dash = |p: Option<&std::path::Path>| p == Some(std::path::Path::new("-"));
+    let users: Vec<&str> = [
+        (dash(c.file.as_deref()), "-f -"),
+        (dash(c.devicekey_file.as_deref()), "--devicekey-file -"),
+        (dash(c.cloud_key_file.as_deref()), "--cloud-key-file -"),
+        (dash(opts.private_key_file), "--private-key-file -"),
+        (opts.stdin_messages, "the message -"),
+    ]
+    .into_iter()
+    .filter_map(|(used, name)| used.then_some(name))
+    .collect();
+    if users.len() > 1 {
+        return Err(CliError::Usage(format!(
+            "standard input can be read only once, but {} all read it",
+            users.join(", ")
         )));
     }
-    Ok(creds)
+    Ok(())
+}
+
+/// The network interface's settings: the file's `network_options`, then
+/// each `--network-option` (which wins over the file's; a key given twice
+/// on the command line is an error, as in the file).
+fn network_settings(
+    c: &Connection,
+    f: &crate::config::FileConfig,
+) -> Result<AdapterConfig, CliError> {
+    let mut config = AdapterConfig::new();
+    for (key, value) in f.network_options.iter().flatten() {
+        if key == "passphrase" {
+            config.set_secret(key.as_str(), value.as_str());
+        } else {
+            config.set(key.as_str(), value.as_str());
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in &c.network_options {
+        if key == "passphrase" {
+            return Err(CliError::Usage(format!(
+                "the passphrase cannot be an option (it would show in the process list): put \
+                 it in the credentials file as `passphrase`, or in {PASSPHRASE_ENV}"
+            )));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(CliError::Usage(format!(
+                "--network-option {key} is given twice; give each setting once"
+            )));
+        }
+        config.set(key.as_str(), value.as_str());
+    }
+    Ok(config)
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -246,20 +183,22 @@ pub fn open(
     outbox: Box<dyn Outbox>,
 ) -> Result<Session, CliError> {
     let c = opts.connection;
+    check_stdin(opts)?;
     let file = LoadedFile::load(c.file.as_deref())?;
     if let Some(w) = &file.warning {
         printer.warning(w);
     }
     let f = &file.values;
 
-    // Where to send.
-    let file_host = non_empty(f.host.as_deref());
-    if let Some(h) = file_host.filter(|h| c.host.is_none() && h.contains(char::is_whitespace)) {
-        return Err(CliError::Config(format!(
-            "{}: {h:?} is not a host name (it holds a space){}",
-            file.source("host"),
-            comment_hint(h)
-        )));
+    // Where to send: the option's host and the file's are checked alike,
+    // as given (a space kept inside quotes is an error in both).
+    let file_host = f.host.as_deref().filter(|h| !h.is_empty());
+    if let Some(h) = &c.host {
+        crate::validate::host(h).map_err(|why| CliError::Usage(format!("--host: {why}")))?;
+    } else if let Some(h) = file_host {
+        crate::validate::host(h).map_err(|why| {
+            CliError::Config(format!("{}: {why}{}", file.source("host"), comment_hint(h)))
+        })?;
     }
     let mut host = c.host.clone().or_else(|| file_host.map(str::to_owned));
     let mut port = match c.port {
@@ -295,23 +234,7 @@ pub fn open(
         (None, false, Some(_)) => Some("wifi"),
         (None, false, None) => None,
     };
-    let mut network_config = AdapterConfig::new();
-    for (key, value) in f.network_options.iter().flatten() {
-        if key == "passphrase" {
-            network_config.set_secret(key.as_str(), value.as_str());
-        } else {
-            network_config.set(key.as_str(), value.as_str());
-        }
-    }
-    for (key, value) in &c.network_options {
-        if key == "passphrase" {
-            return Err(CliError::Usage(format!(
-                "the passphrase cannot be an option (it would show in the process list): put \
-                 it in the credentials file as `passphrase`, or in {PASSPHRASE_ENV}"
-            )));
-        }
-        network_config.set(key.as_str(), value.as_str());
-    }
+    let mut network_config = network_settings(c, f)?;
     if let Some(ssid) = ssid {
         network_config.set("ssid", ssid);
     }
@@ -338,7 +261,12 @@ pub fn open(
     }
 
     // The credentials and the authentication.
-    let mut creds = credentials(opts, &file)?;
+    let secrets = if opts.purpose == Purpose::Raw {
+        Explicit::default()
+    } else {
+        Explicit::resolve(opts, printer)?
+    };
+    let mut creds = credentials(opts, &secrets, &file)?;
     let authtype = match opts.authtype {
         Some(a) => Some(a),
         None => file.authtype()?,
@@ -369,11 +297,10 @@ pub fn open(
                         .set_devicekey(DEMO_DEVICEKEY)
                         .map_err(|e| CliError::Config(e.to_string()))?;
                 } else {
-                    return Err(CliError::Config(
-                        "no device key: give --devicekey (or --cloud-id and --cloud-key), or a \
-                         credentials file with -f; or try --simulate"
-                            .to_owned(),
-                    ));
+                    return Err(CliError::Config(format!(
+                        "no device key: give a credentials file with -f, --devicekey-file FILE \
+                         or {DEVICEKEY_ENV} (or the cloud id and key); or try --simulate"
+                    )));
                 }
             }
             AuthType::Totp => {
@@ -385,11 +312,11 @@ pub fn open(
                         .map_err(|e| CliError::Config(e.to_string()))?;
                 }
                 if creds.device_id().is_empty() || creds.private_key().is_empty() {
-                    return Err(CliError::Config(
-                        "totp authentication needs --device-id and --private-key (or device_id \
-                         and private_key in the credentials file)"
-                            .to_owned(),
-                    ));
+                    return Err(CliError::Config(format!(
+                        "totp authentication needs a device id (--device-id) and a private key \
+                         (--private-key-file FILE or {PRIVATE_KEY_ENV}), or device_id and \
+                         private_key in the credentials file"
+                    )));
                 }
                 if c.simulate {
                     let device = Device::totp(creds.device_id(), creds.private_key())
@@ -429,8 +356,14 @@ pub fn open(
         transport_config.set("timeout", t.to_string());
     }
 
+    let mut auth_config = AdapterConfig::new();
+    if opts.metadata {
+        auth_config.set("metadata", "true");
+    }
+
     let mut builder = Hologram::builder()
         .credentials(creds)
+        .authentication_config(auth_config)
         .transport(if opts.purpose == Purpose::Raw {
             "raw"
         } else {
@@ -442,8 +375,12 @@ pub fn open(
         .outbox(outbox);
     if let Some(n) = network {
         builder = builder.network(n);
+        // Plugins are code: loaded only when the network asked for is not
+        // a built-in one.
+        if let Some(registry) = crate::plugins::registry_for(n, c, printer)? {
+            builder = builder.registry(registry);
+        }
     }
-    builder = crate::plugins::with_plugins(builder, c.plugins_dir.as_deref())?;
     let hologram = builder.build()?;
     let refusals = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&refusals);
@@ -452,9 +389,17 @@ pub fn open(
         .subscribe(Event::MessageRefused, move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    hologram
+        .events()
+        .subscribe(Event::SocketConnected, move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
     Ok(Session {
         hologram,
         sim,
         refusals,
+        connections,
     })
 }

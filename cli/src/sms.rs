@@ -16,6 +16,9 @@ pub fn run(args: &SmsArgs, printer: &Printer) -> Result<Status, CliError> {
         connection: &args.connection,
         device_id: None,
         private_key: None,
+        private_key_file: None,
+        stdin_messages: false,
+        metadata: false,
         authtype: None,
         purpose: Purpose::Sms,
     };
@@ -37,7 +40,7 @@ fn send(
             .map_err(|e| CliError::sdk(format!("cannot bring up the network {n:?}"), e))?;
     }
     match session.hologram.send_sms(&args.destination, &args.message) {
-        Ok(receipt) => Ok(printer.receipt(Label::Sms, &receipt, false)),
+        Ok(receipt) => Ok(printer.receipt(Label::Sms, &receipt, false, session.reached())),
         Err(e) if status_of(&e) == Status::Network => Ok(printer.failed(Label::Sms, &e)),
         Err(e) => Err(CliError::sdk("sms", e)),
     }

@@ -16,13 +16,8 @@
 //!
 //! # The rules
 //!
-//! | rule | check |
-//! |---|---|
-//! | `auth.reference_vectors`: reproduces `wire-vectors.json` (CSRPSK: same JSON fields, one `\r\r`, no longer than Python; SMS and TOTP: exact bytes) | [`check_auth_reference_vectors`] |
-//! | `auth.deterministic`: same inputs and clock, same bytes | [`check_auth_deterministic`] |
-//! | `auth.one_use_per_window`: TOTP reuses the window's password, one payload per message | [`check_auth_one_use_per_window`] |
-//! | `auth.rejects_bad_input`: missing credentials, unframeable data and unsupported SMS are typed errors, and the adapter works after them | [`check_auth_rejects_bad_input`] |
-//! | `auth.no_secret_leak`: no key or OTP in the adapter's `Debug` or in any error | [`check_auth_no_secret_leak`] |
+//! [`RULES`] lists them (`docs/conformance.md` shows the table); each has a
+//! `check_auth_*` function.
 //!
 //! The seed-era TOTP vector that packs two messages in one payload is not
 //! reachable through the port (a [`Message`] has one data) and is not used.
@@ -34,7 +29,8 @@ use hologram_ports::{
 };
 use serde_json::Value;
 
-use crate::report::{fail, guard, Check, Outcome, Report};
+use crate::report::{__conclude, fail, guard, Outcome, Report};
+use crate::rules::{find, outcome_of};
 use crate::vectors::{wire_vectors, CsrpskVector};
 
 /// An authenticator whose `Debug` output the kit can read.
@@ -132,16 +128,10 @@ impl fmt::Debug for AuthUnderTest {
     }
 }
 
-/// Rule id of [`check_auth_reference_vectors`].
-pub const REFERENCE_VECTORS: &str = "auth.reference_vectors";
-/// Rule id of [`check_auth_deterministic`].
-pub const DETERMINISTIC: &str = "auth.deterministic";
-/// Rule id of [`check_auth_one_use_per_window`].
-pub const ONE_USE_PER_WINDOW: &str = "auth.one_use_per_window";
-/// Rule id of [`check_auth_rejects_bad_input`].
-pub const REJECTS_BAD_INPUT: &str = "auth.rejects_bad_input";
-/// Rule id of [`check_auth_no_secret_leak`].
-pub const NO_SECRET_LEAK: &str = "auth.no_secret_leak";
+crate::__auth_rules!(__rule_table!(AuthCheck));
+
+/// The signature of an authenticator rule's check in [`RULES`].
+pub type AuthCheck = fn(&AuthUnderTest) -> Outcome;
 
 /// The kit's fixed clock and window for TOTP.
 const CLOCK: u64 = 1_700_000_000;
@@ -414,9 +404,9 @@ pub fn check_auth_deterministic(under_test: &AuthUnderTest) -> Outcome {
     })
 }
 
-/// `auth.one_use_per_window`: a TOTP authenticator uses one password per clock window for every message in it (as hologram-python 0.10.3): a second message in the window is its own payload with the window's `C<id> <time> <otp> ` header, never refused; the next window has its own password.
-pub fn check_auth_one_use_per_window(under_test: &AuthUnderTest) -> Outcome {
-    let rule = ONE_USE_PER_WINDOW;
+/// `auth.window_password_reused`: a TOTP authenticator uses one password per clock window for every message in it (as hologram-python 0.10.3): each message is its own payload with the window's `C<id> <time> <otp> ` header, never refused; the next window has its own password.
+pub fn check_auth_window_password_reused(under_test: &AuthUnderTest) -> Outcome {
+    let rule = WINDOW_PASSWORD_REUSED;
     guard(rule, || {
         if under_test.form() != AuthForm::Totp {
             return Outcome::skipped("not time based: there is no window");
@@ -443,18 +433,37 @@ pub fn check_auth_one_use_per_window(under_test: &AuthUnderTest) -> Outcome {
             fail(
                 rule,
                 format_args!(
-                    "a payload of its own with the window's header {}",
+                    "a payload of its own with the window's header, as in {}",
                     shown(&first)
                 ),
                 shown(&other),
             );
         }
+        let again = expect_encoded(
+            rule,
+            "the first message again in the window",
+            encode(&mut a, &creds, &kit_message()),
+        );
+        if again != first {
+            fail(
+                rule,
+                format_args!("the same payload again in the window {}", shown(&first)),
+                shown(&again),
+            );
+        }
         let mut next = under_test.make_at(CLOCK + WINDOW);
-        expect_encoded(
+        let later = expect_encoded(
             rule,
             "a message in the next window",
             encode(&mut next, &creds, &kit_message()),
         );
+        if header(&later) == header(&first) {
+            fail(
+                rule,
+                "the next window to have its own time and password",
+                format_args!("the same header: {}", shown(&later)),
+            );
+        }
         Outcome::Passed
     })
 }
@@ -681,18 +690,48 @@ pub fn check_auth_no_secret_leak(under_test: &AuthUnderTest) -> Outcome {
     })
 }
 
-/// Runs every [`Authenticator`] rule; panics on the first failure, naming the rule.
+/// Runs every [`Authenticator`] rule of [`RULES`]. Every rule runs; if
+/// one failed, this panics with the whole report.
 pub fn run_auth_suite(under_test: &AuthUnderTest) -> Report {
     let mut report = Report::new("auth");
-    let checks: [(&'static str, Check<AuthUnderTest>); 5] = [
-        (REFERENCE_VECTORS, check_auth_reference_vectors),
-        (DETERMINISTIC, check_auth_deterministic),
-        (ONE_USE_PER_WINDOW, check_auth_one_use_per_window),
-        (REJECTS_BAD_INPUT, check_auth_rejects_bad_input),
-        (NO_SECRET_LEAK, check_auth_no_secret_leak),
-    ];
-    for (rule, check) in checks {
-        report.run(rule, || check(under_test));
+    for rule in RULES {
+        report.run(rule.id, || (rule.check)(under_test));
     }
-    report
+    report.finish()
+}
+
+/// Runs one rule for a `#[test]` of [`auth_tests!`](crate::auth_tests).
+#[doc(hidden)]
+#[track_caller]
+pub fn __test(rule: &str, under_test: &AuthUnderTest) {
+    let check = find(RULES, rule).check;
+    __conclude(rule, outcome_of(rule, || check(under_test)));
+}
+
+/// The table: test name, rule-id constant, rule id, what it needs
+/// (`totp`: a time-based authenticator; `any`), the check, to what it
+/// applies, what it checks. One row per rule; everything else is written
+/// from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __auth_rules {
+    ($cb:ident!($($args:tt)*)) => {
+        $crate::$cb! { ($($args)*)
+            auth_reference_vectors REFERENCE_VECTORS "auth.reference_vectors"
+                [any] check_auth_reference_vectors "every authenticator"
+                "CSRPSK: each `csrpsk_devicekey` vector parses back to the expected JSON fields (`m` aside; `t` is a list as Python sends it), ends in exactly one `\\r\\r` and is no longer than hologram-python's payload; the `sms` vectors byte for byte when `capabilities().sms`. TOTP: the one-message `totp_legacy` vectors and the ten RFC 4226 HOTP values byte for byte. `capabilities().time_based` must match the form";
+            auth_deterministic DETERMINISTIC "auth.deterministic"
+                [any] check_auth_deterministic "every authenticator"
+                "the same credentials, message (and SMS) and clock give the same bytes, from one instance and from two";
+            auth_window_password_reused WINDOW_PASSWORD_REUSED "auth.window_password_reused"
+                [totp] check_auth_window_password_reused "time-based (TOTP) authenticators"
+                "every message in one clock window is encoded, never refused, each its own payload with the window's `C<id> <time> <otp> ` header (the same message twice, the same bytes); the next window has its own time and password";
+            auth_rejects_bad_input REJECTS_BAD_INPUT "auth.rejects_bad_input"
+                [any] check_auth_rejects_bad_input "every authenticator"
+                "missing credentials are `Err(Credential(Missing { field }))` naming a field the form needs; TOTP data holding a NUL is `Err(Unframeable)`; `encode_sms` without the capability is `Err(Unsupported)`; the same instance encodes fine afterwards";
+            auth_no_secret_leak NO_SECRET_LEAK "auth.no_secret_leak"
+                [any] check_auth_no_secret_leak "every authenticator"
+                "the cloud key, private key and OTP never appear in the authenticator's `Debug` / `{:#?}` (before use, after an encode, after errors) nor in the `Debug` or `Display` of any error it returns";
+        }
+    };
 }

@@ -13,6 +13,13 @@
 //! | [`Transport`](hologram_ports::Transport) | [`transport`] | [`run_transport_suite`] | [`transport_tests!`] |
 //! | [`Authenticator`](hologram_ports::Authenticator) | [`auth`] | [`run_auth_suite`] | [`auth_tests!`] |
 //! | [`EventSink`](hologram_ports::EventSink) | [`sink`] | [`run_sink_suite`] | [`sink_tests!`] |
+//! | [`Outbox`](hologram_ports::Outbox) | [`outbox`] | [`run_outbox_suite`] | [`outbox_tests!`] |
+//!
+//! Each port's rules are one table (`network::RULES`, ...): its suite
+//! walks it, its macro writes one `#[test]` per row, and the tables of
+//! `docs/conformance.md` are rendered from it ([`rules::markdown`]). A
+//! suite's [`Report`] tells passed, skipped (with the reason) and failed
+//! rules apart.
 //!
 //! The factories:
 //!
@@ -22,7 +29,12 @@
 //!   the endpoint is the kit's own [`server::LoopbackServer`] on `127.0.0.1`;
 //! - auth: [`AuthUnderTest::csrpsk`]`(Fn() -> A)` or
 //!   [`AuthUnderTest::totp`]`(Fn(unix_time, window) -> A)`, `A: Authenticator + Debug`;
-//! - sink: `Fn() -> Arc<dyn ObservableSink>`.
+//! - sink: `Fn() -> Arc<dyn ObservableSink>`;
+//! - outbox: [`OutboxUnderTest::new`]`(Fn(&Path) -> Result<Box<dyn Outbox>, OutboxError>)`,
+//!   plus what the outbox declares (its limits, what it does when full).
+//!
+//! [`testing`] holds helpers for an adapter's own tests: a recording sink,
+//! a capturing logger, the text of a panic.
 //!
 //! The checks branch on the capabilities the adapter declares, never on its
 //! name. The kit depends on `hologram-ports` only.
@@ -66,6 +78,7 @@
 //! # fn main() {
 //! let report = hologram_conformance::run_network_suite(make, hologram_conformance::NetworkSuite::new(true));
 //! assert_eq!(report.passed().count(), 7, "{report}");
+//! assert_eq!(report.failed().count(), 0);
 //! # }
 //! ```
 //!
@@ -75,15 +88,18 @@
 pub mod auth;
 pub mod macros;
 pub mod network;
+pub mod outbox;
 pub mod report;
+pub mod rules;
 pub mod server;
 pub mod sink;
+pub mod testing;
 pub mod transport;
 pub mod vectors;
 
 pub use auth::{
-    check_auth_deterministic, check_auth_no_secret_leak, check_auth_one_use_per_window,
-    check_auth_reference_vectors, check_auth_rejects_bad_input, run_auth_suite, AuthForm,
+    check_auth_deterministic, check_auth_no_secret_leak, check_auth_reference_vectors,
+    check_auth_rejects_bad_input, check_auth_window_password_reused, run_auth_suite, AuthForm,
     AuthUnderTest,
 };
 pub use network::{
@@ -92,7 +108,12 @@ pub use network::{
     check_network_events_in_order_once, check_network_reconnect_events,
     check_network_unsupported_queries, run_network_suite, NetworkSuite,
 };
+pub use outbox::{
+    check_outbox_durable, check_outbox_full_policy, check_outbox_once, check_outbox_order,
+    check_outbox_push_batch, check_outbox_too_large, run_outbox_suite, OutboxUnderTest, WhenFull,
+};
 pub use report::{Outcome, Report, RuleOutcome};
+pub use rules::Rule;
 pub use sink::{
     check_sink_no_loss, check_sink_order, check_sink_reentrancy, run_sink_suite, EventCallback,
     ObservableSink, RecordingSink,

@@ -6,15 +6,10 @@
 //!
 //! # The rules
 //!
-//! | rule | check | needs a connection |
-//! |---|---|---|
-//! | `network.connect_then_connected`: after `connect` succeeds `is_connected` is true, after `disconnect` false | [`check_network_connect_then_connected`] | yes |
-//! | `network.events_in_order_once`: `network.connected` once per transition, after the link event if any; same for disconnect; none for a connect that is no transition | [`check_network_events_in_order_once`] | yes |
-//! | `network.disconnect_idempotent`: `disconnect` on a link already down succeeds and emits nothing | [`check_network_disconnect_idempotent`] | yes |
-//! | `network.reconnect_events`: `reconnect` emits the disconnect events, then the connect events | [`check_network_reconnect_events`] | yes |
-//! | `network.unsupported_queries`: a query not in `capabilities` returns `Unsupported`, a query while disconnected an error, never a made-up value | [`check_network_unsupported_queries`] | no |
-//! | `network.errors_typed`: failures are returned as a `NetworkError` variant, never a panic | [`check_network_errors_typed`] | no |
-//! | `network.calls_after_failure`: after an error, the same interface still answers | [`check_network_calls_after_failure`] | no |
+//! [`RULES`] lists them (`docs/conformance.md` shows the table); each has a
+//! `check_network_*` function. The rules that need a connection are
+//! skipped, and say so, when the suite is told `connect` cannot succeed
+//! here ([`NetworkSuite::can_connect`]).
 //!
 //! The link-specific event is not named by the adapter: the kit reads it
 //! from what is emitted. A link event is any `<family>.connected` /
@@ -26,7 +21,8 @@ use std::sync::Arc;
 
 use hologram_ports::{Event, EventSink, NetworkCapabilities, NetworkError, NetworkInterface};
 
-use crate::report::{fail, guard, Check, Outcome, Report};
+use crate::report::{__conclude, fail, guard, Outcome, Report};
+use crate::rules::{find, outcome_of};
 use crate::sink::RecordingSink;
 
 /// What the machine running the suite allows.
@@ -51,30 +47,20 @@ impl NetworkSuite {
     }
 }
 
-/// Rule id of [`check_network_connect_then_connected`].
-pub const CONNECT_THEN_CONNECTED: &str = "network.connect_then_connected";
-/// Rule id of [`check_network_events_in_order_once`].
-pub const EVENTS_IN_ORDER_ONCE: &str = "network.events_in_order_once";
-/// Rule id of [`check_network_disconnect_idempotent`].
-pub const DISCONNECT_IDEMPOTENT: &str = "network.disconnect_idempotent";
-/// Rule id of [`check_network_reconnect_events`].
-pub const RECONNECT_EVENTS: &str = "network.reconnect_events";
-/// Rule id of [`check_network_unsupported_queries`].
-pub const UNSUPPORTED_QUERIES: &str = "network.unsupported_queries";
-/// Rule id of [`check_network_errors_typed`].
-pub const ERRORS_TYPED: &str = "network.errors_typed";
-/// Rule id of [`check_network_calls_after_failure`].
-pub const CALLS_AFTER_FAILURE: &str = "network.calls_after_failure";
+crate::__network_rules!(__rule_table!(NetworkCheck));
+
+/// A network factory, as the checks take it.
+pub type MakeNetwork<'a> = dyn Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface> + 'a;
+
+/// The signature of a network rule's check in [`RULES`].
+pub type NetworkCheck = fn(&MakeNetwork<'_>, NetworkSuite) -> Outcome;
 
 /// Why a rule that needs a connection was not run.
 pub const NEEDS_CONNECTION: &str = "needs a connection (can_connect = false)";
 
 type Net = Box<dyn NetworkInterface>;
 
-fn fresh<F>(make: &F) -> (Net, Arc<RecordingSink>)
-where
-    F: Fn(Arc<dyn EventSink>) -> Net,
-{
+fn fresh(make: &MakeNetwork<'_>) -> (Net, Arc<RecordingSink>) {
     let sink = RecordingSink::new();
     let net = make(sink.clone());
     (net, sink)
@@ -296,9 +282,16 @@ pub fn check_network_connect_then_connected<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    connect_then_connected(&make, NetworkSuite::new(true))
+}
+
+fn connect_then_connected(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
+    if !suite.can_connect {
+        return Outcome::skipped(NEEDS_CONNECTION);
+    }
     let rule = CONNECT_THEN_CONNECTED;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         bring_down(rule, &mut net, &sink);
         for round in ["connect()", "a second connect()"] {
             expect_ok(rule, round, net.connect());
@@ -315,9 +308,16 @@ pub fn check_network_events_in_order_once<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    events_in_order_once(&make, NetworkSuite::new(true))
+}
+
+fn events_in_order_once(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
+    if !suite.can_connect {
+        return Outcome::skipped(NEEDS_CONNECTION);
+    }
     let rule = EVENTS_IN_ORDER_ONCE;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         bring_down(rule, &mut net, &sink);
         expect_ok(rule, "connect()", net.connect());
         let link = expect_transition(rule, "connect()", true, &sink.events(), None);
@@ -348,9 +348,16 @@ pub fn check_network_disconnect_idempotent<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    disconnect_idempotent(&make, NetworkSuite::new(true))
+}
+
+fn disconnect_idempotent(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
+    if !suite.can_connect {
+        return Outcome::skipped(NEEDS_CONNECTION);
+    }
     let rule = DISCONNECT_IDEMPOTENT;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         bring_down(rule, &mut net, &sink);
         expect_ok(
             rule,
@@ -376,9 +383,16 @@ pub fn check_network_reconnect_events<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    reconnect_events(&make, NetworkSuite::new(true))
+}
+
+fn reconnect_events(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
+    if !suite.can_connect {
+        return Outcome::skipped(NEEDS_CONNECTION);
+    }
     let rule = RECONNECT_EVENTS;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         bring_down(rule, &mut net, &sink);
         expect_ok(rule, "connect()", net.connect());
         let link = expect_transition(rule, "connect()", true, &sink.events(), None);
@@ -434,9 +448,13 @@ pub fn check_network_unsupported_queries<F>(make: F, suite: NetworkSuite) -> Out
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    unsupported_queries(&make, suite)
+}
+
+fn unsupported_queries(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
     let rule = UNSUPPORTED_QUERIES;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         if suite.can_connect {
             bring_down(rule, &mut net, &sink);
         }
@@ -458,9 +476,13 @@ pub fn check_network_errors_typed<F>(make: F, suite: NetworkSuite) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    errors_typed(&make, suite)
+}
+
+fn errors_typed(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
     let rule = ERRORS_TYPED;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         if suite.can_connect {
             bring_down(rule, &mut net, &sink);
         } else {
@@ -508,9 +530,13 @@ pub fn check_network_calls_after_failure<F>(make: F, suite: NetworkSuite) -> Out
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
+    calls_after_failure(&make, suite)
+}
+
+fn calls_after_failure(make: &MakeNetwork<'_>, suite: NetworkSuite) -> Outcome {
     let rule = CALLS_AFTER_FAILURE;
     guard(rule, || {
-        let (mut net, sink) = fresh(&make);
+        let (mut net, sink) = fresh(make);
         let caps = net.capabilities();
         if suite.can_connect {
             bring_down(rule, &mut net, &sink);
@@ -555,39 +581,64 @@ where
     })
 }
 
-/// Runs every [`NetworkInterface`] rule on adapters made by `make`; the
-/// rules that need a connection are skipped when `suite.can_connect` is
-/// false. Panics on the first failure, naming the rule.
+/// Runs every [`NetworkInterface`] rule of [`RULES`] on adapters made by
+/// `make`; the rules that need a connection are skipped when
+/// `suite.can_connect` is false. Every rule runs; if one failed, this
+/// panics with the whole report.
 pub fn run_network_suite<F>(make: F, suite: NetworkSuite) -> Report
 where
     F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
 {
     let mut report = Report::new("network");
-    let connected: [(&'static str, Check<F>); 4] = [
-        (CONNECT_THEN_CONNECTED, |m| {
-            check_network_connect_then_connected(m)
-        }),
-        (EVENTS_IN_ORDER_ONCE, |m| {
-            check_network_events_in_order_once(m)
-        }),
-        (DISCONNECT_IDEMPOTENT, |m| {
-            check_network_disconnect_idempotent(m)
-        }),
-        (RECONNECT_EVENTS, |m| check_network_reconnect_events(m)),
-    ];
-    for (rule, check) in connected {
-        if suite.can_connect {
-            report.run(rule, || check(&make));
-        } else {
-            report.push(rule, Outcome::skipped(NEEDS_CONNECTION));
-        }
+    for rule in RULES {
+        report.run(rule.id, || (rule.check)(&make, suite));
     }
-    report.run(UNSUPPORTED_QUERIES, || {
-        check_network_unsupported_queries(&make, suite)
-    });
-    report.run(ERRORS_TYPED, || check_network_errors_typed(&make, suite));
-    report.run(CALLS_AFTER_FAILURE, || {
-        check_network_calls_after_failure(&make, suite)
-    });
-    report
+    report.finish()
+}
+
+/// Runs one rule for a `#[test]` of [`network_tests!`](crate::network_tests).
+#[doc(hidden)]
+#[track_caller]
+pub fn __test<F>(rule: &str, make: F, can_connect: bool)
+where
+    F: Fn(Arc<dyn EventSink>) -> Box<dyn NetworkInterface>,
+{
+    let check = find(RULES, rule).check;
+    __conclude(
+        rule,
+        outcome_of(rule, || check(&make, NetworkSuite::new(can_connect))),
+    );
+}
+
+/// The table: test name, rule-id constant, rule id, what it needs
+/// (`link`: a connection; `any`), the check, to what it applies, what it
+/// checks. One row per rule; everything else is written from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __network_rules {
+    ($cb:ident!($($args:tt)*)) => {
+        $crate::$cb! { ($($args)*)
+            network_connect_then_connected CONNECT_THEN_CONNECTED "network.connect_then_connected"
+                [link] connect_then_connected "a link that can connect here"
+                "after `connect` succeeds `is_connected()` is true, after `disconnect` false; twice";
+            network_events_in_order_once EVENTS_IN_ORDER_ONCE "network.events_in_order_once"
+                [link] events_in_order_once "a link that can connect here"
+                "`connect` emits `network.connected` exactly once, after at most one link event; a `connect` on a link already up emits nothing; `disconnect` mirrors it with the same link family";
+            network_disconnect_idempotent DISCONNECT_IDEMPOTENT "network.disconnect_idempotent"
+                [link] disconnect_idempotent "a link that can connect here"
+                "`disconnect` on a link already down succeeds and emits nothing";
+            network_reconnect_events RECONNECT_EVENTS "network.reconnect_events"
+                [link] reconnect_events "a link that can connect here"
+                "`reconnect` on a link up emits the disconnect events, then the connect events; on a link down only the connect events";
+            network_unsupported_queries UNSUPPORTED_QUERIES "network.unsupported_queries"
+                [any] unsupported_queries "every interface"
+                "a query that is `false` in `capabilities()` returns `NetworkError::Unsupported`; a declared query returns an error while disconnected and a value while connected: never a made-up value";
+            network_errors_typed ERRORS_TYPED "network.errors_typed"
+                [any] errors_typed "every interface"
+                "a failing `connect` (when it cannot connect) and every query while disconnected return a documented `NetworkError` variant with a message, never a panic; no `network.connected` after a failed connect";
+            network_calls_after_failure CALLS_AFTER_FAILURE "network.calls_after_failure"
+                [any] calls_after_failure "every interface"
+                "after a failure the same instance still works: capabilities unchanged, `connect` succeeds (or fails typed again), queries answer";
+        }
+    };
 }

@@ -3,11 +3,8 @@
 //!
 //! # The rules
 //!
-//! | rule | check |
-//! |---|---|
-//! | `sink.order`: events from one thread arrive in the order emitted, unchanged | [`check_sink_order`] |
-//! | `sink.no_loss`: events from several threads all arrive, once each, each thread's in order | [`check_sink_no_loss`] |
-//! | `sink.reentrancy`: emitting from inside a callback neither deadlocks nor loses events | [`check_sink_reentrancy`] |
+//! [`RULES`] lists them (`docs/conformance.md` shows the table); each has a
+//! `check_sink_*` function.
 //!
 //! A sink under test must let the kit read back what it received and hook a
 //! callback: implement [`ObservableSink`] for it (the core's event bus does;
@@ -21,7 +18,8 @@ use std::time::Duration;
 
 use hologram_ports::{Event, EventSink};
 
-use crate::report::{fail, guard, Outcome, Report};
+use crate::report::{__conclude, fail, guard, Outcome, Report};
+use crate::rules::{find, outcome_of};
 
 /// How long a sink check waits for emitting threads before calling it a deadlock.
 const SINK_LIMIT: Duration = Duration::from_secs(10);
@@ -126,12 +124,13 @@ impl ObservableSink for RecordingSink {
     }
 }
 
-/// Rule id of [`check_sink_order`].
-pub const ORDER: &str = "sink.order";
-/// Rule id of [`check_sink_no_loss`].
-pub const NO_LOSS: &str = "sink.no_loss";
-/// Rule id of [`check_sink_reentrancy`].
-pub const REENTRANCY: &str = "sink.reentrancy";
+crate::__sink_rules!(__rule_table!(SinkCheck));
+
+/// A sink factory, as the checks take it.
+pub type MakeSink<'a> = dyn Fn() -> Arc<dyn ObservableSink> + 'a;
+
+/// The signature of a sink rule's check in [`RULES`].
+pub type SinkCheck = fn(&MakeSink<'_>) -> Outcome;
 
 /// The events the kit emitted, as the sink received them (foreign events dropped).
 fn received_with_prefix(sink: &dyn ObservableSink, prefix: &str) -> Vec<Event> {
@@ -167,6 +166,10 @@ pub fn check_sink_order<F>(make: F) -> Outcome
 where
     F: Fn() -> Arc<dyn ObservableSink>,
 {
+    order(&make)
+}
+
+fn order(make: &MakeSink<'_>) -> Outcome {
     guard(ORDER, || {
         let sink = make();
         let mut sent: Vec<Event> = (0..100)
@@ -206,6 +209,10 @@ pub fn check_sink_no_loss<F>(make: F) -> Outcome
 where
     F: Fn() -> Arc<dyn ObservableSink>,
 {
+    no_loss(&make)
+}
+
+fn no_loss(make: &MakeSink<'_>) -> Outcome {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 250;
     guard(NO_LOSS, || {
@@ -271,6 +278,10 @@ pub fn check_sink_reentrancy<F>(make: F) -> Outcome
 where
     F: Fn() -> Arc<dyn ObservableSink>,
 {
+    reentrancy(&make)
+}
+
+fn reentrancy(make: &MakeSink<'_>) -> Outcome {
     guard(REENTRANCY, || {
         let sink = make();
         let weak: Weak<dyn ObservableSink> = Arc::downgrade(&sink);
@@ -307,14 +318,47 @@ where
     })
 }
 
-/// Runs every [`EventSink`] rule on sinks made by `make`; panics on the first failure.
+/// Runs every [`EventSink`] rule of [`RULES`] on sinks made by `make`.
+/// Every rule runs; if one failed, this panics with the whole report.
 pub fn run_sink_suite<F>(make: F) -> Report
 where
     F: Fn() -> Arc<dyn ObservableSink>,
 {
     let mut report = Report::new("sink");
-    report.run(ORDER, || check_sink_order(&make));
-    report.run(NO_LOSS, || check_sink_no_loss(&make));
-    report.run(REENTRANCY, || check_sink_reentrancy(&make));
-    report
+    for rule in RULES {
+        report.run(rule.id, || (rule.check)(&make));
+    }
+    report.finish()
+}
+
+/// Runs one rule for a `#[test]` of [`sink_tests!`](crate::sink_tests).
+#[doc(hidden)]
+#[track_caller]
+pub fn __test<F>(rule: &str, make: F)
+where
+    F: Fn() -> Arc<dyn ObservableSink>,
+{
+    let check = find(RULES, rule).check;
+    __conclude(rule, outcome_of(rule, || check(&make)));
+}
+
+/// The table: test name, rule-id constant, rule id, what it needs, the
+/// check, to what it applies, what it checks. One row per rule;
+/// everything else is written from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sink_rules {
+    ($cb:ident!($($args:tt)*)) => {
+        $crate::$cb! { ($($args)*)
+            sink_order ORDER "sink.order"
+                [any] order "every sink"
+                "112 events from one thread (every predefined one among them) arrive in order, unchanged";
+            sink_no_loss NO_LOSS "sink.no_loss"
+                [any] no_loss "every sink"
+                "4 threads × 250 events all arrive, once each, each thread's in its order";
+            sink_reentrancy REENTRANCY "sink.reentrancy"
+                [any] reentrancy "every sink"
+                "a callback that emits into the same sink neither deadlocks (bounded wait) nor loses the nested event";
+        }
+    };
 }

@@ -15,19 +15,8 @@
 //!
 //! # The rules
 //!
-//! | rule | check |
-//! |---|---|
-//! | `transport.delivers_exact_bytes`: the peer receives exactly the payload, on one connection | [`check_transport_delivers_exact_bytes`] |
-//! | `transport.returns_reply`: the reply bytes (and code) are returned | [`check_transport_returns_reply`] |
-//! | `transport.read_timeout`: a silent peer ends in a read timeout, not a hang | [`check_transport_read_timeout`] |
-//! | `transport.write_timeout`: a peer that never reads ends in a write timeout | [`check_transport_write_timeout`] |
-//! | `transport.connect_timeout`: a peer that never accepts ends in a connect timeout | [`check_transport_connect_timeout`] |
-//! | `transport.refused`: nothing listening is `TransportError::Refused` | [`check_transport_refused`] |
-//! | `transport.closed`: a close without answer is `TransportError::NoReply` (result codes) or an empty reply (raw); a reset is `TransportError::Reset` | [`check_transport_closed`] |
-//! | `transport.missing_endpoint`: an unset host or port is `TransportError::MissingEndpoint` | [`check_transport_missing_endpoint`] |
-//! | `transport.batch_order`: `send_batch` returns one result per payload, in input order, each delivered once | [`check_transport_batch_order`] |
-//! | `transport.events`: `socket.connected`, `message.sent`, `socket.closed` in order, once each | [`check_transport_events`] |
-//! | `transport.calls_after_failure`: after a failed send, `set_endpoint` redirects and sends work | [`check_transport_calls_after_failure`] |
+//! [`RULES`] lists them (`docs/conformance.md` shows the table); each has a
+//! `check_transport_*` function.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{mpsc, Arc};
@@ -39,7 +28,8 @@ use hologram_ports::{
     TransportPhase,
 };
 
-use crate::report::{fail, guard, panic_text, Check, Outcome, Report};
+use crate::report::{__conclude, fail, guard, panic_text, Outcome, Report};
+use crate::rules::{find, outcome_of};
 use crate::server::{Behaviour, LoopbackServer, StalledListener};
 use crate::sink::RecordingSink;
 use crate::vectors::wire_vectors;
@@ -80,28 +70,14 @@ impl Default for KitTimeouts {
     }
 }
 
-/// Rule id of [`check_transport_delivers_exact_bytes`].
-pub const DELIVERS_EXACT_BYTES: &str = "transport.delivers_exact_bytes";
-/// Rule id of [`check_transport_returns_reply`].
-pub const RETURNS_REPLY: &str = "transport.returns_reply";
-/// Rule id of [`check_transport_read_timeout`].
-pub const READ_TIMEOUT: &str = "transport.read_timeout";
-/// Rule id of [`check_transport_write_timeout`].
-pub const WRITE_TIMEOUT: &str = "transport.write_timeout";
-/// Rule id of [`check_transport_connect_timeout`].
-pub const CONNECT_TIMEOUT: &str = "transport.connect_timeout";
-/// Rule id of [`check_transport_refused`].
-pub const REFUSED: &str = "transport.refused";
-/// Rule id of [`check_transport_closed`].
-pub const CLOSED: &str = "transport.closed";
-/// Rule id of [`check_transport_missing_endpoint`].
-pub const MISSING_ENDPOINT: &str = "transport.missing_endpoint";
-/// Rule id of [`check_transport_batch_order`].
-pub const BATCH_ORDER: &str = "transport.batch_order";
-/// Rule id of [`check_transport_events`].
-pub const EVENTS: &str = "transport.events";
-/// Rule id of [`check_transport_calls_after_failure`].
-pub const CALLS_AFTER_FAILURE: &str = "transport.calls_after_failure";
+crate::__transport_rules!(__rule_table!(TransportCheck));
+
+/// A transport factory, as the checks take it.
+pub type MakeTransport<'a> =
+    dyn Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport> + 'a;
+
+/// The signature of a transport rule's check in [`RULES`].
+pub type TransportCheck = fn(&MakeTransport<'_>) -> Outcome;
 
 /// Slack on top of the timeouts before a call counts as hung.
 const GENEROUS: Duration = Duration::from_secs(10);
@@ -113,19 +89,13 @@ const STALL_PAYLOAD: usize = 32 << 20;
 type Tx = Box<dyn Transport>;
 type Sent = Result<Reply, TransportError>;
 
-fn build<F>(make: &F, endpoint: Endpoint) -> (Tx, Arc<RecordingSink>)
-where
-    F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Tx,
-{
+fn build(make: &MakeTransport<'_>, endpoint: Endpoint) -> (Tx, Arc<RecordingSink>) {
     let sink = RecordingSink::new();
     let t = make(sink.clone(), endpoint, KitTimeouts::FAST);
     (t, sink)
 }
 
-fn capabilities<F>(make: &F) -> TransportCapabilities
-where
-    F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Tx,
-{
+fn capabilities(make: &MakeTransport<'_>) -> TransportCapabilities {
     build(make, LoopbackServer::refused_endpoint())
         .0
         .capabilities()
@@ -236,15 +206,19 @@ pub fn check_transport_delivers_exact_bytes<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    delivers_exact_bytes(&make)
+}
+
+fn delivers_exact_bytes(make: &MakeTransport<'_>) -> Outcome {
     let rule = DELIVERS_EXACT_BYTES;
     guard(rule, || {
-        let caps = capabilities(&make);
+        let caps = capabilities(make);
         let every_byte: Vec<u8> = (0..4).flat_map(|_| 0..=255u8).collect();
         for payload in [b"kit-exact".to_vec(), every_byte, noise(256 * 1024)] {
             let answer = ok_answer(caps);
             let server =
                 LoopbackServer::start(Behaviour::answer(payload.len(), move |_| answer.to_vec()));
-            let (t, _) = build(&make, server.endpoint());
+            let (t, _) = build(make, server.endpoint());
             let limit = KitTimeouts::FAST.total() + GENEROUS;
             let (_t, r, _) = send(rule, t, payload.clone(), limit);
             let got = server.wait_for_captures(1);
@@ -267,9 +241,13 @@ pub fn check_transport_returns_reply<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    returns_reply(&make)
+}
+
+fn returns_reply(make: &MakeTransport<'_>) -> Outcome {
     let rule = RETURNS_REPLY;
     guard(rule, || {
-        let caps = capabilities(&make);
+        let caps = capabilities(make);
         let cases: Vec<(Vec<u8>, Option<ResultCode>)> = if caps.result_codes {
             wire_vectors()
                 .response_codes
@@ -281,6 +259,19 @@ where
                     )
                 })
                 .chain([(b"[42,0]".to_vec(), Some(ResultCode::Unknown(42)))])
+                // Both reply forms; a malformed answer is still an answer, without a code.
+                .chain(
+                    wire_vectors()
+                        .reply_forms
+                        .iter()
+                        .filter(|v| !v.reply.is_empty())
+                        .map(|v| {
+                            (
+                                v.reply.as_bytes().to_vec(),
+                                v.code.map(ResultCode::from_code),
+                            )
+                        }),
+                )
                 .collect()
         } else {
             let mut reply: Vec<u8> = (0..2).flat_map(|_| 0..=255u8).collect();
@@ -292,7 +283,7 @@ where
             let a = answer.clone();
             let server =
                 LoopbackServer::start(Behaviour::answer(payload.len(), move |_| a.clone()));
-            let (t, _) = build(&make, server.endpoint());
+            let (t, _) = build(make, server.endpoint());
             let (_t, r, _) = send(
                 rule,
                 t,
@@ -337,13 +328,17 @@ pub fn check_transport_read_timeout<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    read_timeout(&make)
+}
+
+fn read_timeout(make: &MakeTransport<'_>) -> Outcome {
     let rule = READ_TIMEOUT;
     guard(rule, || {
         let payload = b"kit-read-timeout".to_vec();
         let server = LoopbackServer::start(Behaviour::Silent {
             expect: payload.len(),
         });
-        let (t, _) = build(&make, server.endpoint());
+        let (t, _) = build(make, server.endpoint());
         let caps = t.capabilities();
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let (_t, r, elapsed) = send(rule, t, payload, limit);
@@ -369,10 +364,14 @@ pub fn check_transport_write_timeout<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    write_timeout(&make)
+}
+
+fn write_timeout(make: &MakeTransport<'_>) -> Outcome {
     let rule = WRITE_TIMEOUT;
     guard(rule, || {
         let server = LoopbackServer::start(Behaviour::NeverRead);
-        let (t, _) = build(&make, server.endpoint());
+        let (t, _) = build(make, server.endpoint());
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let (_t, r, _) = send(rule, t, vec![b'w'; STALL_PAYLOAD], limit);
         match r {
@@ -386,9 +385,11 @@ where
             }) => Outcome::skipped(
                 "the loopback buffers took the whole 32 MiB payload: a stalled write could not be provoked",
             ),
-            Err(e @ TransportError::InvalidSetting { .. }) => {
-                Outcome::skipped(format!("the transport refuses a 32 MiB payload: {e}"))
-            }
+            Err(e @ TransportError::InvalidSetting { .. }) => fail(
+                rule,
+                "a 32 MiB payload to be sent (capabilities declare no payload limit) until the write times out",
+                format_args!("it refused the payload: {e}"),
+            ),
             other => fail(
                 rule,
                 "Err(Timeout { phase: Write, .. }) from a peer that never reads",
@@ -403,6 +404,10 @@ pub fn check_transport_connect_timeout<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    connect_timeout(&make)
+}
+
+fn connect_timeout(make: &MakeTransport<'_>) -> Outcome {
     let rule = CONNECT_TIMEOUT;
     guard(rule, || {
         let Some(stalled) = StalledListener::new() else {
@@ -410,7 +415,7 @@ where
                 "this system does not leave a connect to a full listen queue pending",
             );
         };
-        let (t, _) = build(&make, stalled.endpoint());
+        let (t, _) = build(make, stalled.endpoint());
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let (_t, r, elapsed) = send(rule, t, b"kit-connect-timeout".to_vec(), limit);
         match r {
@@ -434,9 +439,13 @@ pub fn check_transport_refused<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    refused(&make)
+}
+
+fn refused(make: &MakeTransport<'_>) -> Outcome {
     let rule = REFUSED;
     guard(rule, || {
-        let (t, _) = build(&make, LoopbackServer::refused_endpoint());
+        let (t, _) = build(make, LoopbackServer::refused_endpoint());
         let (_t, r, _) = send(rule, t, b"kit-refused".to_vec(), GENEROUS);
         match r {
             Err(TransportError::Refused { .. }) => Outcome::Passed,
@@ -454,6 +463,10 @@ pub fn check_transport_closed<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    closed(&make)
+}
+
+fn closed(make: &MakeTransport<'_>) -> Outcome {
     let rule = CLOSED;
     guard(rule, || {
         let payload = b"kit-closed".to_vec();
@@ -462,7 +475,7 @@ where
         let server = LoopbackServer::start(Behaviour::CloseWithoutAnswer {
             expect: payload.len(),
         });
-        let (t, _) = build(&make, server.endpoint());
+        let (t, _) = build(make, server.endpoint());
         let caps = t.capabilities();
         let (_t, r, _) = send(rule, t, payload.clone(), limit);
         match (&r, caps.result_codes) {
@@ -483,7 +496,7 @@ where
         let server = LoopbackServer::start(Behaviour::ResetAfterPayload {
             expect: payload.len(),
         });
-        let (t, _) = build(&make, server.endpoint());
+        let (t, _) = build(make, server.endpoint());
         let (_t, r, _) = send(rule, t, payload, limit);
         match r {
             Err(TransportError::Reset { .. }) => {}
@@ -503,14 +516,18 @@ pub fn check_transport_missing_endpoint<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    missing_endpoint(&make)
+}
+
+fn missing_endpoint(make: &MakeTransport<'_>) -> Outcome {
     let rule = MISSING_ENDPOINT;
     guard(rule, || {
         let payload = b"kit-endpoint".to_vec();
-        let caps = capabilities(&make);
+        let caps = capabilities(make);
         let answer = ok_answer(caps);
         let server =
             LoopbackServer::start(Behaviour::answer(payload.len(), move |_| answer.to_vec()));
-        let (mut t, _) = build(&make, server.endpoint());
+        let (mut t, _) = build(make, server.endpoint());
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let unset = [
             Endpoint::default(),
@@ -559,9 +576,13 @@ pub fn check_transport_batch_order<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    batch_order(&make)
+}
+
+fn batch_order(make: &MakeTransport<'_>) -> Outcome {
     let rule = BATCH_ORDER;
     guard(rule, || {
-        let caps = capabilities(&make);
+        let caps = capabilities(make);
         let payloads: Vec<Vec<u8>> = (0..BATCH).map(batch_payload).collect();
         let codes = caps.result_codes;
         // Raw: the echo tells which payload a reply answers. Cloud: `[0,i]`.
@@ -571,7 +592,7 @@ where
             (true, None) => b"[2,0]".to_vec(),
         };
         let server = LoopbackServer::start(Behaviour::answer(payloads[0].len(), reply));
-        let (t, _) = build(&make, server.endpoint());
+        let (t, _) = build(make, server.endpoint());
         let sent = payloads.clone();
         let ((_, results), _) = bounded(rule, "send_batch()", 3 * GENEROUS, move || {
             let mut t = t;
@@ -650,15 +671,19 @@ pub fn check_transport_events<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    events(&make)
+}
+
+fn events(make: &MakeTransport<'_>) -> Outcome {
     let rule = EVENTS;
     guard(rule, || {
-        let caps = capabilities(&make);
+        let caps = capabilities(make);
         let payload = b"kit-events".to_vec();
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let answer = ok_answer(caps);
         let server =
             LoopbackServer::start(Behaviour::answer(payload.len(), move |_| answer.to_vec()));
-        let (t, sink) = build(&make, server.endpoint());
+        let (t, sink) = build(make, server.endpoint());
         let (_t, r, _) = send(rule, t, payload.clone(), limit);
         expect_ok(rule, "send()", r);
         expect_events(
@@ -671,7 +696,7 @@ where
         let silent = LoopbackServer::start(Behaviour::Silent {
             expect: payload.len(),
         });
-        let (t, sink) = build(&make, silent.endpoint());
+        let (t, sink) = build(make, silent.endpoint());
         let (_t, r, _) = send(rule, t, payload.clone(), limit);
         if r.is_err() {
             expect_events(
@@ -682,7 +707,7 @@ where
             );
         }
 
-        let (t, sink) = build(&make, LoopbackServer::refused_endpoint());
+        let (t, sink) = build(make, LoopbackServer::refused_endpoint());
         let (_t, _, _) = send(rule, t, payload, limit);
         let got = socket_events(&sink);
         if got
@@ -704,12 +729,16 @@ pub fn check_transport_calls_after_failure<F>(make: F) -> Outcome
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
+    calls_after_failure(&make)
+}
+
+fn calls_after_failure(make: &MakeTransport<'_>) -> Outcome {
     let rule = CALLS_AFTER_FAILURE;
     guard(rule, || {
         let payload = b"kit-after-failure".to_vec();
         let limit = KitTimeouts::FAST.total() + GENEROUS;
         let refused = LoopbackServer::refused_endpoint();
-        let (t, _) = build(&make, refused.clone());
+        let (t, _) = build(make, refused.clone());
         if *t.endpoint() != refused {
             fail(
                 rule,
@@ -753,32 +782,72 @@ where
     })
 }
 
-/// Runs every [`Transport`] rule on transports made by `make`; panics on
-/// the first failure, naming the rule.
+/// Runs every [`Transport`] rule of [`RULES`] on transports made by
+/// `make`. Every rule runs; if one failed, this panics with the whole
+/// report.
 pub fn run_transport_suite<F>(make: F) -> Report
 where
     F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
 {
     let mut report = Report::new("transport");
-    let checks: [(&'static str, Check<F>); 11] = [
-        (DELIVERS_EXACT_BYTES, |m| {
-            check_transport_delivers_exact_bytes(m)
-        }),
-        (RETURNS_REPLY, |m| check_transport_returns_reply(m)),
-        (READ_TIMEOUT, |m| check_transport_read_timeout(m)),
-        (WRITE_TIMEOUT, |m| check_transport_write_timeout(m)),
-        (CONNECT_TIMEOUT, |m| check_transport_connect_timeout(m)),
-        (REFUSED, |m| check_transport_refused(m)),
-        (CLOSED, |m| check_transport_closed(m)),
-        (MISSING_ENDPOINT, |m| check_transport_missing_endpoint(m)),
-        (BATCH_ORDER, |m| check_transport_batch_order(m)),
-        (EVENTS, |m| check_transport_events(m)),
-        (CALLS_AFTER_FAILURE, |m| {
-            check_transport_calls_after_failure(m)
-        }),
-    ];
-    for (rule, check) in checks {
-        report.run(rule, || check(&make));
+    for rule in RULES {
+        report.run(rule.id, || (rule.check)(&make));
     }
-    report
+    report.finish()
+}
+
+/// Runs one rule for a `#[test]` of [`transport_tests!`](crate::transport_tests).
+#[doc(hidden)]
+#[track_caller]
+pub fn __test<F>(rule: &str, make: F)
+where
+    F: Fn(Arc<dyn EventSink>, Endpoint, KitTimeouts) -> Box<dyn Transport>,
+{
+    let check = find(RULES, rule).check;
+    __conclude(rule, outcome_of(rule, || check(&make)));
+}
+
+/// The table: test name, rule-id constant, rule id, what it needs, the
+/// check, to what it applies, what it checks. One row per rule;
+/// everything else is written from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __transport_rules {
+    ($cb:ident!($($args:tt)*)) => {
+        $crate::$cb! { ($($args)*)
+            transport_delivers_exact_bytes DELIVERS_EXACT_BYTES "transport.delivers_exact_bytes"
+                [any] delivers_exact_bytes "every transport"
+                "the peer receives exactly the payload (text, all 256 byte values, 256 KiB of noise) on one connection; nothing added, nothing dropped";
+            transport_returns_reply RETURNS_REPLY "transport.returns_reply"
+                [any] returns_reply "every transport"
+                "`Reply::bytes` holds exactly what the peer sent; with result codes, each reply of `wire-vectors.json` (`response_codes`, every non-empty `reply_forms` entry, and `[42,0]`) gives its `ResultCode`, and a malformed one `code: None`";
+            transport_read_timeout READ_TIMEOUT "transport.read_timeout"
+                [any] read_timeout "every transport"
+                "a peer that never answers ends in `Err(Timeout { phase: Read })` after the read timeout (a raw transport may instead return the empty reply read so far)";
+            transport_write_timeout WRITE_TIMEOUT "transport.write_timeout"
+                [any] write_timeout "every transport, where loopback writes can stall"
+                "a peer that never reads a 32 MiB payload ends in `Err(Timeout { phase: Write })`; refusing the payload fails the rule (capabilities declare no payload limit)";
+            transport_connect_timeout CONNECT_TIMEOUT "transport.connect_timeout"
+                [any] connect_timeout "every transport, where a full listen queue leaves connects pending"
+                "a peer whose accept queue is full ends in `Err(Timeout { phase: Connect })` after the connect timeout";
+            transport_refused REFUSED "transport.refused"
+                [any] refused "every transport"
+                "nothing listening is `Err(Refused)`";
+            transport_closed CLOSED "transport.closed"
+                [any] closed "every transport"
+                "a peer that closes without answering is `Err(NoReply)` (result codes: delivery not confirmed, never code 1) or an empty reply (raw); a peer that resets is `Err(Reset)` (with result codes, `Err(NoReply)` is also accepted)";
+            transport_missing_endpoint MISSING_ENDPOINT "transport.missing_endpoint"
+                [any] missing_endpoint "every transport"
+                "an unset host, port or both is `Err(MissingEndpoint)`; setting it back makes sends work";
+            transport_batch_order BATCH_ORDER "transport.batch_order"
+                [any] batch_order "every transport"
+                "`send_batch` of 50 payloads returns 50 results in input order (the peer echoes each, or answers `[0,i]`), each payload delivered once";
+            transport_events EVENTS "transport.events"
+                [any] events "every transport"
+                "a send emits `socket.connected`, `message.sent`, `socket.closed` in that order, once each; a send that times out emits `socket.connected`, `socket.closed`; a refused send emits neither `socket.connected` nor `message.sent`";
+            transport_calls_after_failure CALLS_AFTER_FAILURE "transport.calls_after_failure"
+                [any] calls_after_failure "every transport"
+                "after a failed send, `endpoint()` reports what `set_endpoint` set and the next sends work";
+        }
+    };
 }

@@ -7,6 +7,7 @@ mod common;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+use common::outbox::{ref_outbox, OutboxFault};
 use common::{
     AuthFault, FaultySink, MemoryNetwork, NetFault, PoisonOnQueryFailure, RefCsrpsk, RefTotp,
     SinkFault, StdTransport, TxFault,
@@ -22,11 +23,7 @@ fn fails(rule: &str, check: impl FnOnce() -> Outcome) -> String {
         Ok(o) => panic!("{rule}: the broken adapter was not caught, the check said {o}"),
         Err(p) => p,
     };
-    let text = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default();
+    let text = testing::panic_text(payload.as_ref());
     assert!(
         text.starts_with(&format!("[{rule}] expected ")) && text.contains("; got "),
         "{rule}: unexpected failure message: {text}"
@@ -155,11 +152,26 @@ fn network_poisoned_after_a_failed_query_fails_calls_after_failure() {
 }
 
 #[test]
-fn network_suite_stops_at_the_first_broken_rule() {
-    fails("network.events_in_order_once", || {
-        run_network_suite(net(NetFault::ConnectedTwice), UP);
-        Outcome::Passed
-    });
+fn network_suite_runs_every_rule_and_fails_with_the_report() {
+    let payload = catch_unwind(AssertUnwindSafe(|| {
+        run_network_suite(net(NetFault::ConnectedTwice), UP)
+    }))
+    .expect_err("a suite with a broken rule fails");
+    let text = testing::panic_text(payload.as_ref());
+    assert!(
+        text.starts_with("network conformance: 5 passed, 0 skipped, 2 failed\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  network.events_in_order_once: FAILED: [network.events_in_order_once] expected "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("  network.calls_after_failure: passed\n"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------- transport
@@ -340,17 +352,17 @@ fn csrpsk_with_a_counter_in_m_passes_vectors_but_fails_deterministic() {
 }
 
 #[test]
-fn totp_reusing_a_window_fails_one_use_per_window() {
-    let msg = fails("auth.one_use_per_window", || {
-        check_auth_one_use_per_window(&totp(AuthFault::ReusesWindow))
+fn totp_refusing_a_second_message_in_the_window_fails_window_password_reused() {
+    let msg = fails("auth.window_password_reused", || {
+        check_auth_window_password_reused(&totp(AuthFault::RefusesSecondInWindow))
     });
     assert!(msg.contains("another message in the window"), "{msg}");
 }
 
 #[test]
-fn totp_with_a_zero_retry_after_fails_one_use_per_window() {
-    fails("auth.one_use_per_window", || {
-        check_auth_one_use_per_window(&totp(AuthFault::ZeroRetryAfter))
+fn totp_with_a_password_per_message_fails_window_password_reused() {
+    fails("auth.window_password_reused", || {
+        check_auth_window_password_reused(&totp(AuthFault::PasswordPerMessage))
     });
 }
 
@@ -381,9 +393,9 @@ fn totp_accepting_nul_fails_rejects_bad_input() {
 }
 
 #[test]
-fn totp_burning_the_window_on_an_error_fails_rejects_bad_input() {
+fn totp_failing_after_an_error_fails_rejects_bad_input() {
     fails("auth.rejects_bad_input", || {
-        check_auth_rejects_bad_input(&totp(AuthFault::BurnsWindowOnError))
+        check_auth_rejects_bad_input(&totp(AuthFault::PoisonedAfterError))
     });
 }
 
@@ -449,4 +461,105 @@ fn sink_dropping_nested_events_fails_reentrancy() {
     fails("sink.reentrancy", || {
         check_sink_reentrancy(sink(SinkFault::DropsNested))
     });
+}
+
+// ---------------------------------------------------------------- outbox
+
+fn outbox(fault: OutboxFault) -> OutboxUnderTest {
+    ref_outbox(false, WhenFull::Refuse, Some(fault))
+}
+
+fn durable_outbox(policy: WhenFull, fault: OutboxFault) -> OutboxUnderTest {
+    ref_outbox(true, policy, Some(fault))
+}
+
+#[test]
+fn outbox_returning_the_newest_first_fails_order() {
+    let msg = fails("outbox.order", || {
+        check_outbox_order(&outbox(OutboxFault::NewestFirst))
+    });
+    assert!(msg.contains("oldest first"), "{msg}");
+}
+
+#[test]
+fn outbox_whose_pending_takes_out_fails_order() {
+    fails("outbox.order", || {
+        check_outbox_order(&outbox(OutboxFault::PendingTakesOut))
+    });
+}
+
+#[test]
+fn outbox_bringing_removed_messages_back_fails_once() {
+    fails("outbox.once", || {
+        check_outbox_once(&outbox(OutboxFault::ResurrectsOnPush))
+    });
+}
+
+#[test]
+fn outbox_losing_everything_on_reopen_fails_durable() {
+    fails("outbox.durable", || {
+        check_outbox_durable(&durable_outbox(
+            WhenFull::Refuse,
+            OutboxFault::ForgetsOnReopen,
+        ))
+    });
+}
+
+#[test]
+fn outbox_forgetting_the_last_ack_on_reopen_fails_durable() {
+    let msg = fails("outbox.durable", || {
+        check_outbox_durable(&durable_outbox(
+            WhenFull::Refuse,
+            OutboxFault::ForgetsAckOnReopen,
+        ))
+    });
+    assert!(msg.contains("last_acknowledged()"), "{msg}");
+}
+
+#[test]
+fn outbox_holding_more_than_it_declares_fails_full_policy() {
+    fails("outbox.full_policy", || {
+        check_outbox_full_policy(&outbox(OutboxFault::Overflows))
+    });
+}
+
+#[test]
+fn outbox_refusing_and_dropping_fails_full_policy() {
+    fails("outbox.full_policy", || {
+        check_outbox_full_policy(&outbox(OutboxFault::RefusesAndDrops))
+    });
+}
+
+#[test]
+fn outbox_dropping_the_newest_fails_full_policy() {
+    fails("outbox.full_policy", || {
+        check_outbox_full_policy(&ref_outbox(
+            false,
+            WhenFull::DropOldest,
+            Some(OutboxFault::DropsNewest),
+        ))
+    });
+}
+
+#[test]
+fn outbox_calling_a_huge_message_full_fails_too_large() {
+    let msg = fails("outbox.too_large", || {
+        check_outbox_too_large(&outbox(OutboxFault::TooLargeIsFull))
+    });
+    assert!(msg.contains("TooLarge"), "{msg}");
+}
+
+#[test]
+fn outbox_reversing_a_batch_fails_push_batch() {
+    fails("outbox.push_batch", || {
+        check_outbox_push_batch(&outbox(OutboxFault::BatchReversed))
+    });
+}
+
+#[test]
+fn durable_outbox_keeping_part_of_a_refused_batch_fails_push_batch() {
+    let msg = fails("outbox.push_batch", || {
+        check_outbox_push_batch(&durable_outbox(WhenFull::Refuse, OutboxFault::BatchPartial))
+    });
+    assert!(msg.contains("all or none"), "{msg}");
 }

@@ -1,5 +1,7 @@
 //! The macros expand into one passing `#[test]` per rule on correct
 //! adapters: this file is what an adapter's `tests/conformance.rs` looks like.
+//! `cannot_connect` shows the link rules as ignored, the CSRPSK module the
+//! TOTP-only rule, and `volatile_outbox` prints `SKIPPED outbox.durable: ...`.
 
 mod common;
 
@@ -41,6 +43,24 @@ mod csrpsk {
 
 mod totp {
     hologram_conformance::auth_tests!(totp: super::RefTotp::new);
+}
+
+mod volatile_outbox {
+    use hologram_conformance::WhenFull;
+    hologram_conformance::outbox_tests!(super::common::outbox::ref_outbox(
+        false,
+        WhenFull::Refuse,
+        None
+    ));
+}
+
+mod durable_outbox {
+    use hologram_conformance::WhenFull;
+    hologram_conformance::outbox_tests!(super::common::outbox::ref_outbox(
+        true,
+        WhenFull::DropOldest,
+        None
+    ));
 }
 
 mod sink {

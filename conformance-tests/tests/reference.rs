@@ -6,9 +6,10 @@ mod common;
 
 use std::sync::Arc;
 
+use common::outbox::{ref_outbox, RefOutbox};
 use common::{MemoryNetwork, RefCsrpsk, RefTotp};
 use hologram_conformance::*;
-use hologram_ports::{EventSink, NetworkInterface};
+use hologram_ports::{EventSink, NetworkInterface, Outbox};
 
 fn wifi(events: Arc<dyn EventSink>) -> Box<dyn NetworkInterface> {
     Box::new(MemoryNetwork::wifi(events))
@@ -131,9 +132,9 @@ fn auth_checks_pass_on_correct_encoders() {
         passed(check_auth_rejects_bad_input(under_test));
         passed(check_auth_no_secret_leak(under_test));
     }
-    passed(check_auth_one_use_per_window(&forms[2]));
+    passed(check_auth_window_password_reused(&forms[2]));
     assert!(matches!(
-        check_auth_one_use_per_window(&forms[0]),
+        check_auth_window_password_reused(&forms[0]),
         Outcome::Skipped { .. }
     ));
 }
@@ -144,7 +145,10 @@ fn auth_suites_pass_every_rule() {
     assert_eq!(report.passed().count(), 5, "{report}");
     let report = run_auth_suite(&AuthUnderTest::csrpsk(RefCsrpsk::new));
     assert_eq!(report.passed().count(), 4, "{report}");
-    assert!(report.outcome("auth.one_use_per_window").is_some());
+    assert!(matches!(
+        report.outcome("auth.window_password_reused"),
+        Some(Outcome::Skipped { .. })
+    ));
 }
 
 #[test]
@@ -160,4 +164,55 @@ fn sink_checks_pass_on_the_recording_sink() {
     passed(check_sink_no_loss(recording));
     passed(check_sink_reentrancy(recording));
     assert_eq!(run_sink_suite(recording).passed().count(), 3);
+}
+
+#[test]
+fn outbox_checks_pass_on_correct_outboxes() {
+    for durable in [false, true] {
+        for policy in [WhenFull::Refuse, WhenFull::DropOldest] {
+            let under_test = ref_outbox(durable, policy, None);
+            passed(check_outbox_order(&under_test));
+            passed(check_outbox_once(&under_test));
+            passed(check_outbox_full_policy(&under_test));
+            passed(check_outbox_too_large(&under_test));
+            passed(check_outbox_push_batch(&under_test));
+            let report = run_outbox_suite(&under_test);
+            assert_eq!(report.failed().count(), 0, "{report}");
+            if durable {
+                passed(check_outbox_durable(&under_test));
+                assert_eq!(report.passed().count(), 6, "{report}");
+            } else {
+                assert!(matches!(
+                    check_outbox_durable(&under_test),
+                    Outcome::Skipped { .. }
+                ));
+                assert_eq!(report.passed().count(), 5, "{report}");
+            }
+        }
+    }
+}
+
+#[test]
+fn outbox_rules_an_outbox_does_not_declare_are_skipped_not_passed() {
+    let unbounded = OutboxUnderTest::new(|dir| {
+        Ok(Box::new(RefOutbox::open(
+            dir,
+            false,
+            usize::MAX,
+            WhenFull::Refuse,
+            usize::MAX,
+            None,
+        )) as Box<dyn Outbox>)
+    });
+    let report = run_outbox_suite(&unbounded);
+    let skipped: Vec<&str> = report.skipped().map(|e| e.rule).collect();
+    assert_eq!(
+        skipped,
+        ["outbox.durable", "outbox.full_policy", "outbox.too_large"],
+        "{report}"
+    );
+    assert_eq!(report.passed().count(), 3, "{report}");
+    assert!(report.to_string().contains(
+        "outbox.durable: SKIPPED (is_durable() is false: nothing is kept across a reopen)"
+    ));
 }

@@ -2,7 +2,6 @@
 //! level on, through the real adapters: csrpsk messages and SMS, TOTP,
 //! buffering and flushing, and failures.
 
-use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hologram::{Credentials, Hologram, RetryPolicy};
@@ -12,22 +11,6 @@ const CLOUD_ID: &str = "Qz7w";
 const CLOUD_KEY: &str = "Kq8v";
 const PRIVATE_KEY: &str = "Pv7SecretTotpKey";
 const DEVICE_ID: &str = "89014103211118510720";
-
-static LOGS: Mutex<String> = Mutex::new(String::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        let line = hologram::logging::format_line(record.level(), record.target(), record.args());
-        LOGS.lock().unwrap().push_str(&line);
-        LOGS.lock().unwrap().push('\n');
-    }
-    fn flush(&self) {}
-}
 
 fn otps_around_now() -> Vec<String> {
     let now = SystemTime::now()
@@ -41,8 +24,7 @@ fn otps_around_now() -> Vec<String> {
 
 #[test]
 fn logs_debug_and_errors_hold_no_secret() {
-    log::set_logger(&Capture).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
+    let capture = hologram_conformance::testing::capture_logs();
     let mut seen = String::new();
 
     let cloud = CloudSim::builder()
@@ -95,8 +77,12 @@ fn logs_debug_and_errors_hold_no_secret() {
 
     assert!(cloud.wait_for_messages(3, std::time::Duration::from_secs(10)));
     seen += &format!("{:?}\n", cloud.messages());
-    let logs = LOGS.lock().unwrap().clone();
-    assert!(logs.contains("DEBUG:") && logs.contains("INFO:"), "{logs}");
+    let logs = capture.text();
+    let levels: Vec<log::Level> = capture.lines().iter().map(|l| l.level).collect();
+    assert!(
+        levels.contains(&log::Level::Debug) && levels.contains(&log::Level::Info),
+        "{logs}"
+    );
 
     let all = format!("{logs}\n{seen}");
     for secret in [

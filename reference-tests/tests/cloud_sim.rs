@@ -154,9 +154,6 @@ fn reference_reads_the_refusal_codes() {
 /// The reference sends every TOTP message with the current window's
 /// password, several per window; the cloud takes them all.
 #[test]
-#[ignore = "the simulator still refuses a TOTP counter a device already used \
-            (adapters/sim/src/cloud/devices.rs, verify_totp); run with --ignored once it \
-            accepts the window's password for several messages"]
 fn reference_totp_messages_in_one_window_are_all_accepted() {
     let Some(python) = python39("reference_totp_messages_in_one_window_are_all_accepted") else {
         return;

@@ -174,11 +174,11 @@ impl From<CellularError> for NetworkError {
             }
             CellularError::At(AtError::Timeout { after, .. }) => NetworkError::Timeout {
                 operation: "AT command",
-                seconds: after.as_secs().max(1),
+                after,
             },
             CellularError::NotRegistered { after, .. } => NetworkError::Timeout {
                 operation: "cellular registration",
-                seconds: after.as_secs(),
+                after,
             },
             CellularError::Unsupported { what, .. } => {
                 NetworkError::Unsupported { operation: what }
@@ -188,10 +188,9 @@ impl From<CellularError> for NetworkError {
             }
             CellularError::At(AtError::Io { .. })
             | CellularError::Open { .. }
-            | CellularError::NotAnswering { .. } => NetworkError::Io {
-                operation: "cellular modem",
-                detail: e.to_string(),
-            },
+            | CellularError::NotAnswering { .. } => {
+                NetworkError::other("cellular modem", e.to_string())
+            }
             other => NetworkError::ConnectFailed {
                 reason: other.to_string(),
             },

@@ -141,10 +141,10 @@ impl Cellular {
                     return Err(invalid("simulate", "cannot be combined with device"));
                 }
                 let sim = ModemSim::start(ModemSimConfig::new(model)).map_err(|e| {
-                    AdapterError::Network(NetworkError::Io {
-                        operation: "starting the modem simulator",
-                        detail: e.to_string(),
-                    })
+                    AdapterError::Network(NetworkError::other(
+                        "starting the modem simulator",
+                        e.to_string(),
+                    ))
                 })?;
                 options.device = Some(sim.path().to_path_buf());
                 options.model = Some(
@@ -413,9 +413,11 @@ impl Cellular {
             return Err(not_connected());
         }
         let s = self.signal()?;
-        let dbm = s.dbm().ok_or(NetworkError::Io {
-            operation: "signal strength",
-            detail: "the modem does not know the signal strength (+CSQ: 99)".into(),
+        let dbm = s.dbm().ok_or_else(|| {
+            NetworkError::other(
+                "signal strength",
+                "the modem does not know the signal strength (+CSQ: 99)",
+            )
         })?;
         self.state().samples.push(dbm);
         Ok(dbm)

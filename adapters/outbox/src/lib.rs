@@ -56,6 +56,22 @@
 //!   tries again on the next open). Both are logged as warnings with target `"Outbox"`,
 //!   naming the file and offset, and listed by
 //!   [`FileOutbox::corrupt_records`]; every other message is delivered.
+//!   A message lost that way (its record had been written whole, so its
+//!   `push` had returned) is counted by [`Outbox::lost`] and logged as
+//!   an error: a loss is for the application to report, not a detail.
+//! - **Damaged state is refused.** A record that verifies but holds a
+//!   number that cannot be right (a sequence number above
+//!   [`FileOutbox::MAX_SEQUENCE`], an acknowledgement above the last
+//!   sequence number, byte counts that overflow) makes `open` fail with
+//!   [`OutboxError::Damaged`], saying to move the directory aside: every
+//!   later number would be wrong.
+//! - **Only the user's own files.** The directory is created with mode
+//!   0700; it and every file in it must be owned by the effective user and
+//!   not writable by group or others. Files are opened with `O_NOFOLLOW`
+//!   and `O_NOCTTY` and must be regular files with one link. Anything else
+//!   is refused with [`OutboxError::Storage`] of `operation` [`UNSAFE`],
+//!   naming the path, what is wrong and the fix: the outbox sends what it
+//!   holds with the device's key, so nobody else may put anything there.
 //! - **Bounded.** At most [`max_messages`](FileOutboxBuilder::max_messages)
 //!   messages and [`max_bytes`](FileOutboxBuilder::max_bytes) bytes of
 //!   records. When full, the [`FullPolicy`] decides: refuse the new message
@@ -63,7 +79,9 @@
 //!   emits `message.dropped`). Never a silent loss.
 //! - **One owner.** The directory is locked (`flock` on `outbox.lock`)
 //!   while open; a second opener, in this process or another, gets
-//!   [`OutboxError::Storage`] with `operation` [`LOCKED`].
+//!   [`OutboxError::Locked`].
+//! - **Batches.** [`Outbox::push_batch`] keeps many messages with one
+//!   `write` and one `fdatasync`: all or none.
 //!
 //! ## Duplicates
 //!
@@ -113,9 +131,13 @@
 //! compaction two syncs every `compact_after` bytes.
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
+mod damage;
 mod error;
-mod log;
+mod files;
+mod journal;
 mod record;
+mod scan;
+mod settings;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -124,45 +146,24 @@ use std::path::{Path, PathBuf};
 
 use hologram_ports::{Message, Outbox, OutboxError, Queued};
 
-pub use crate::error::LOCKED;
-pub use crate::log::{CorruptKind, CorruptRecord};
+pub use crate::damage::{CorruptKind, CorruptRecord};
+pub use crate::error::UNSAFE;
 
 use crate::error::Error;
-use crate::log::{verify_message, Entry, Log};
-use crate::record::{DecodeError, Mark, State, MARK_LEN};
+use crate::journal::{verify_message, Log};
+use crate::record::{DecodeError, Mark, State, MARK_LEN, MAX_SEQUENCE};
+use crate::scan::Entry;
+pub use crate::settings::FullPolicy;
+use crate::settings::{log_cap, Limits};
 
 /// The log target of the outbox's warnings.
 const LOG_TARGET: &str = "Outbox";
-
-/// What a full outbox does with a new message.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FullPolicy {
-    /// Refuse the new message: `push` returns [`OutboxError::Full`] and
-    /// everything held is kept. The default.
-    #[default]
-    Refuse,
-    /// Drop the oldest message to make room: `push` returns it as
-    /// `Ok(Some(dropped))` (the core emits `message.dropped`). At most one
-    /// message is dropped per push: when dropping the oldest would not make
-    /// room (the new message is bigger), the new one is refused with
-    /// [`OutboxError::Full`] and nothing is dropped.
-    DropOldest,
-}
 
 /// Settings for a [`FileOutbox`]; from [`FileOutbox::builder`].
 #[derive(Debug, Clone)]
 pub struct FileOutboxBuilder {
     dir: PathBuf,
     limits: Limits,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Limits {
-    max_messages: usize,
-    max_bytes: u64,
-    when_full: FullPolicy,
-    compact_after: u64,
 }
 
 impl FileOutboxBuilder {
@@ -215,8 +216,10 @@ pub struct FileOutbox {
     dead_bytes: u64,
     state: State,
     corrupt: Vec<CorruptRecord>,
+    /// Accepted messages lost to damage since the outbox was opened.
+    lost: u64,
     limits: Limits,
-    /// The record being written.
+    /// The records being written.
     write_buf: Vec<u8>,
     /// The record being read.
     read_buf: Vec<u8>,
@@ -232,6 +235,7 @@ impl fmt::Debug for FileOutbox {
             .field("last_sequence", &self.state.last_sequence)
             .field("last_acknowledged", &self.state.last_acknowledged)
             .field("corrupt_records", &self.corrupt.len())
+            .field("lost", &self.lost)
             .field("max_messages", &self.limits.max_messages)
             .field("max_bytes", &self.limits.max_bytes)
             .field("when_full", &self.limits.when_full)
@@ -246,6 +250,9 @@ impl FileOutbox {
     pub const DEFAULT_MAX_BYTES: u64 = 4 << 20;
     /// The default compaction threshold: 64 KiB of dead bytes.
     pub const DEFAULT_COMPACT_AFTER: u64 = 64 << 10;
+    /// The largest sequence number the outbox accepts (2⁶³ − 1). A log
+    /// holding a larger one is damaged ([`OutboxError::Damaged`]).
+    pub const MAX_SEQUENCE: u64 = MAX_SEQUENCE;
 
     /// Opens the outbox in `dir` with the default settings; see
     /// [`FileOutboxBuilder::open`].
@@ -279,7 +286,7 @@ impl FileOutbox {
                 reason: "must be at least 1",
             });
         }
-        let (log, scan) = Log::open(dir)?;
+        let (log, scan) = Log::open(dir, log_cap(&limits))?;
         let mut outbox = FileOutbox {
             log,
             entries: scan.entries,
@@ -287,6 +294,7 @@ impl FileOutbox {
             dead_bytes: scan.dead_bytes,
             state: scan.state,
             corrupt: Vec::new(),
+            lost: 0,
             limits,
             write_buf: Vec::new(),
             read_buf: Vec::new(),
@@ -329,16 +337,47 @@ impl FileOutbox {
         Ok(self.compact_now()?)
     }
 
+    fn check_sequence(&self, sequence: u64, last: u64) -> Result<(), Error> {
+        if sequence <= last {
+            return Err(Error::Sequence { sequence, last });
+        }
+        if sequence > MAX_SEQUENCE {
+            return Err(Error::SequenceRange {
+                sequence,
+                max: MAX_SEQUENCE,
+            });
+        }
+        Ok(())
+    }
+
+    /// A record bigger than the outbox may ever hold is refused as such,
+    /// not as "full".
+    fn check_size(&self, size: u64) -> Result<(), Error> {
+        if size > self.limits.max_bytes {
+            Err(Error::TooLarge {
+                size,
+                limit: self.limits.max_bytes,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
     fn report(&mut self, c: CorruptRecord) {
-        ::log::warn!(target: LOG_TARGET, "corrupt outbox data: {c}");
+        if c.messages_lost > 0 {
+            ::log::error!(target: LOG_TARGET, "outbox data damaged, {} message(s) lost: {c}", c.messages_lost);
+        } else {
+            ::log::warn!(target: LOG_TARGET, "corrupt outbox data: {c}");
+        }
+        self.lost = self.lost.saturating_add(c.messages_lost);
         self.corrupt.push(c);
     }
 
     /// Accounts for and reports a live message whose record no longer
     /// verifies; the caller took it out of `entries`.
     fn forget_unreadable(&mut self, e: Entry, why: DecodeError) {
-        self.live_bytes -= u64::from(e.size);
-        self.dead_bytes += u64::from(e.size);
+        self.live_bytes = self.live_bytes.saturating_sub(u64::from(e.size));
+        self.dead_bytes = self.dead_bytes.saturating_add(u64::from(e.size));
         let c = CorruptRecord {
             file: self.log.path().to_owned(),
             offset: e.offset,
@@ -346,6 +385,7 @@ impl FileOutbox {
             kind: CorruptKind::Unreadable,
             reason: why.describe(),
             sequence: Some(e.sequence),
+            messages_lost: 1,
         };
         self.report(c);
     }
@@ -428,6 +468,40 @@ impl FileOutbox {
         }
         Ok(None)
     }
+
+    /// The oldest messages to drop so that `count` records of `total`
+    /// bytes fit (none if they fit as it is); refuses under
+    /// [`FullPolicy::Refuse`]. The caller checked that the batch fits an
+    /// empty outbox.
+    fn victims(&mut self, count: usize, total: u64) -> Result<Vec<(Entry, Queued)>, OutboxError> {
+        let mut victims: Vec<(Entry, Queued)> = Vec::new();
+        let mut freed = 0u64;
+        loop {
+            let messages = self.entries.len() - victims.len();
+            let bytes = self.live_bytes - freed;
+            if messages + count <= self.limits.max_messages
+                && bytes + total <= self.limits.max_bytes
+            {
+                return Ok(victims);
+            }
+            if self.limits.when_full == FullPolicy::Refuse {
+                return Err(self.full());
+            }
+            let Some(e) = self.entries.get(victims.len()).copied() else {
+                return Err(self.full());
+            };
+            match self.read_entry(e)? {
+                Ok(q) => {
+                    freed += u64::from(e.size);
+                    victims.push((e, q));
+                }
+                Err(why) => {
+                    self.entries.remove(victims.len());
+                    self.forget_unreadable(e, why);
+                }
+            }
+        }
+    }
 }
 
 impl Outbox for FileOutbox {
@@ -440,16 +514,11 @@ impl Outbox for FileOutbox {
     }
 
     fn push(&mut self, sequence: u64, message: &Message) -> Result<Option<Queued>, OutboxError> {
-        if sequence <= self.state.last_sequence {
-            return Err(Error::Sequence {
-                sequence,
-                last: self.state.last_sequence,
-            }
-            .into());
-        }
+        self.check_sequence(sequence, self.state.last_sequence)?;
         self.write_buf.clear();
         let size = record::encode_message(sequence, message, &mut self.write_buf)
             .map_err(Error::from)? as u64;
+        self.check_size(size)?;
         let victim = if self.fits(size, None) {
             None
         } else {
@@ -481,6 +550,73 @@ impl Outbox for FileOutbox {
         self.state.last_sequence = sequence;
         self.maybe_compact();
         Ok(victim.map(|(_, q)| q))
+    }
+
+    /// Keeps every message of `items` (sequence numbers strictly
+    /// increasing, above [`Outbox::last_sequence`]) with **one** `write`
+    /// and **one** `fdatasync` for the whole batch: all of them are on disk
+    /// when it returns `Ok`, or none is.
+    ///
+    /// When they do not all fit, [`FullPolicy::Refuse`] refuses the batch
+    /// ([`OutboxError::Full`]); [`FullPolicy::DropOldest`] drops as many of
+    /// the oldest messages held as needed and returns them, oldest first.
+    /// A batch bigger than the whole outbox is refused either way.
+    fn push_batch(&mut self, items: &[(u64, &Message)]) -> Result<Vec<Queued>, OutboxError> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut last = self.state.last_sequence;
+        for &(sequence, _) in items {
+            self.check_sequence(sequence, last)?;
+            last = sequence;
+        }
+        self.write_buf.clear();
+        let mut sizes = Vec::with_capacity(items.len());
+        for &(sequence, message) in items {
+            let size = record::encode_message(sequence, message, &mut self.write_buf)
+                .map_err(Error::from)? as u64;
+            self.check_size(size)?;
+            sizes.push(size);
+        }
+        let total: u64 = sizes.iter().sum();
+        if items.len() > self.limits.max_messages || total > self.limits.max_bytes {
+            return Err(self.full());
+        }
+        let victims = self.victims(items.len(), total)?;
+        let mut marks = Vec::with_capacity(victims.len() * MARK_LEN);
+        for (e, _) in &victims {
+            record::encode_mark(Mark::Drop, e.sequence, &mut marks);
+        }
+        let records_len = self.write_buf.len();
+        self.write_buf.splice(0..0, marks);
+        let at = self.log.append(&self.write_buf)?;
+        for (e, _) in &victims {
+            self.entries.pop_front();
+            self.live_bytes -= u64::from(e.size);
+            self.dead_bytes += u64::from(e.size) + MARK_LEN as u64;
+        }
+        let mut offset = at + (self.write_buf.len() - records_len) as u64;
+        for (&(sequence, _), &size) in items.iter().zip(&sizes) {
+            // At most 18 bytes + 16 MiB.
+            self.entries.push_back(Entry {
+                sequence,
+                offset,
+                size: size as u32,
+            });
+            offset += size;
+        }
+        self.live_bytes += total;
+        self.state.last_sequence = last;
+        self.maybe_compact();
+        Ok(victims.into_iter().map(|(_, q)| q).collect())
+    }
+
+    /// How many accepted messages were lost to damaged records since this
+    /// outbox was opened (found on open, or when reading one back): the
+    /// sum of [`CorruptRecord::messages_lost`]. A loss is an error for the
+    /// application to report, not a detail: the SDK and the CLI do.
+    fn lost(&self) -> u64 {
+        self.lost
     }
 
     fn pending(&mut self, limit: usize) -> Result<Vec<Queued>, OutboxError> {

@@ -38,6 +38,10 @@ pub(crate) const STATE_LEN: usize = 22;
 /// The largest payload a record may hold (16 MiB): a guard against a
 /// damaged length field, far above what a Hologram message carries.
 pub(crate) const MAX_PAYLOAD: usize = 16 << 20;
+/// The largest sequence number the outbox gives or accepts. Far beyond
+/// what a device sends in its life; a record above it is damage, and the
+/// room above it means `last + 1` can never overflow.
+pub(crate) const MAX_SEQUENCE: u64 = i64::MAX as u64;
 
 /// The persisted counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

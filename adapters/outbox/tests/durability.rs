@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, Once};
 
-use hologram_outbox::{CorruptKind, FileOutbox, FullPolicy, LOCKED};
+use hologram_outbox::{CorruptKind, FileOutbox, FullPolicy};
 use hologram_ports::{Message, Outbox, OutboxError, Queued};
 
 /// Collects every log line, so tests can check the warnings.
@@ -380,10 +380,14 @@ fn a_full_outbox_drops_the_oldest_under_drop_oldest() {
         Err(OutboxError::Full { messages: 2, .. })
     ));
     assert_eq!(seqs(&ob.pending(10).unwrap()), [1, 2]);
+    // Bigger than the whole outbox: said as such, with the real limit.
     let too_big = Message::new("d".repeat(500));
     assert!(matches!(
         ob.push(4, &too_big),
-        Err(OutboxError::Full { .. })
+        Err(OutboxError::TooLarge {
+            size: 523,
+            limit: 200
+        })
     ));
     assert_eq!(ob.len(), 2);
 }
@@ -427,11 +431,7 @@ fn the_lock_refuses_a_second_opener() {
     let first = FileOutbox::open(dir.path()).unwrap();
     let second = FileOutbox::open(dir.path());
     match second {
-        Err(OutboxError::Storage { operation, source }) => {
-            let detail = source.to_string();
-            assert_eq!(operation, LOCKED);
-            assert!(detail.contains("in use"), "{detail}");
-        }
+        Err(OutboxError::Locked { path }) => assert_eq!(path, dir.path()),
         other => panic!("expected a lock error, got {other:?}"),
     }
     drop(first);

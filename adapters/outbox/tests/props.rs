@@ -145,6 +145,7 @@ proptest! {
 #[derive(Debug, Clone)]
 enum Op {
     Push { message: Message, gap: u64 },
+    PushBatch(Vec<Message>),
     PushStale,
     Remove(Index),
     RemoveUnknown,
@@ -156,6 +157,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => (message(), 0u64..3).prop_map(|(message, gap)| Op::Push { message, gap }),
+        2 => prop::collection::vec(message(), 0..4).prop_map(Op::PushBatch),
         1 => Just(Op::PushStale),
         3 => any::<Index>().prop_map(Op::Remove),
         1 => Just(Op::RemoveUnknown),
@@ -212,9 +214,54 @@ struct Model {
     last_acknowledged: u64,
 }
 
+/// The error for a message bigger than the whole outbox.
+fn too_large(size: u64, limit: u64) -> OutboxError {
+    OutboxError::TooLarge {
+        size: size as usize,
+        limit: limit as usize,
+    }
+}
+
 impl Model {
+    /// A batch: all or none; under DropOldest as many of the oldest held
+    /// are dropped as needed.
+    fn push_batch(&mut self, c: Config, batch: Vec<Queued>) -> Result<Vec<Queued>, OutboxError> {
+        let sizes: Vec<u64> = batch.iter().map(|q| record_size(&q.message)).collect();
+        if let Some(&big) = sizes.iter().find(|&&s| s > c.max_bytes) {
+            return Err(too_large(big, c.max_bytes));
+        }
+        let total: u64 = sizes.iter().sum();
+        let full = Err(OutboxError::Full {
+            messages: self.queue.len(),
+            bytes: self.bytes,
+        });
+        if batch.len() > c.max_messages || total > c.max_bytes {
+            return full;
+        }
+        let mut dropped = Vec::new();
+        while self.queue.len() + batch.len() > c.max_messages || self.bytes + total > c.max_bytes {
+            if c.policy == FullPolicy::Refuse {
+                return full;
+            }
+            let Some(front) = self.queue.pop_front() else {
+                return full;
+            };
+            self.bytes -= record_size(&front.message);
+            dropped.push(front);
+        }
+        if let Some(last) = batch.last() {
+            self.last_sequence = last.sequence;
+        }
+        self.bytes += total;
+        self.queue.extend(batch);
+        Ok(dropped)
+    }
+
     fn push(&mut self, c: Config, q: Queued) -> Result<Option<Queued>, OutboxError> {
         let size = record_size(&q.message);
+        if size > c.max_bytes {
+            return Err(too_large(size, c.max_bytes));
+        }
         let fits = |n: usize, b: u64| n < c.max_messages && b + size <= c.max_bytes;
         let full = Err(OutboxError::Full {
             messages: self.queue.len(),
@@ -270,6 +317,17 @@ proptest! {
                     let sequence = model.last_sequence + 1 + gap;
                     let expected = model.push(c, Queued { sequence, message: message.clone() });
                     prop_assert_eq!(ob.push(sequence, &message), expected);
+                }
+                Op::PushBatch(messages) => {
+                    let batch: Vec<Queued> = messages
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, message)| Queued { sequence: model.last_sequence + 1 + i as u64, message })
+                        .collect();
+                    let items: Vec<(u64, &Message)> = batch.iter().map(|q| (q.sequence, &q.message)).collect();
+                    let got = ob.push_batch(&items);
+                    let expected = model.push_batch(c, batch.clone());
+                    prop_assert_eq!(got, expected);
                 }
                 Op::PushStale => {
                     let stale = ob.push(model.last_sequence, &Message::new("stale"));

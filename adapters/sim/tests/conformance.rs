@@ -24,4 +24,5 @@ fn refusing_network_keeps_the_contract() {
     };
     let report = run_network_suite(make, NetworkSuite::new(false));
     assert_eq!(report.passed().count(), 3, "{report}");
+    assert_eq!(report.skipped().count(), 4, "{report}");
 }

@@ -4,7 +4,7 @@
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -161,34 +161,16 @@ fn serve(socket: UnixDatagram, script: Script, commands: &Mutex<Vec<Vec<u8>>>, s
     }
 }
 
-/// Every log line written while the tests run.
-static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-struct Capture;
-
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {}: {}", record.level(), record.target(), record.args());
-        if let Ok(mut lines) = LINES.lock() {
-            lines.push(line);
-        }
-    }
-    fn flush(&self) {}
-}
-
-/// Installs the capturing logger (once per test binary).
+/// Installs the kit's capturing logger (once per test binary).
 pub(crate) fn capture_logs() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = log::set_logger(&Capture);
-        log::set_max_level(log::LevelFilter::Trace);
-    });
+    hologram_conformance::testing::capture_logs();
 }
 
-/// The log lines so far.
+/// The log lines so far, as `LEVEL target: message`.
 pub(crate) fn log_lines() -> Vec<String> {
-    LINES.lock().map(|l| l.clone()).unwrap_or_default()
+    hologram_conformance::testing::capture_logs()
+        .lines()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }

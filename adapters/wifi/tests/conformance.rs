@@ -1,8 +1,9 @@
 //! The conformance kit's network rules on `wifi`, as far as this machine
 //! allows: its kernel has no wireless support, so the rules that need a
-//! connection are skipped (and say so); the others run for real against the
-//! kernel, on the loopback interface (wireless unsupported) and on an
-//! interface that does not exist.
+//! connection are ignored (`cargo test` lists them as ignored, with the
+//! reason); the others run for real against the kernel, on the loopback
+//! interface (wireless unsupported) and on an interface that does not
+//! exist.
 
 use std::sync::Arc;
 

@@ -5,9 +5,13 @@
 mod cloud_sim;
 mod common;
 mod file;
+mod input;
+mod keys;
 mod misc;
 mod modem;
+mod outbox;
 mod plugins;
 mod secrets;
 mod send;
 mod sms;
+mod validation;

@@ -92,18 +92,24 @@ fn a_plugin_is_listed_with_its_file_and_version_and_a_bad_one_is_reported() {
     assert!(rows.iter().any(|v| v["origin"] == "failed"));
 }
 
-#[test]
-fn send_over_a_plugin_network() {
-    let dir = plugins_dir_with_ethernet();
-    let d = dir.path().to_str().unwrap();
-    // A fake /sys/class/net with eth0's cable plugged in.
+/// A fake `/sys/class/net` with eth0's cable plugged in, for the ethernet
+/// plugin's `sysfs` setting.
+fn fake_eth0() -> (tempfile::TempDir, String) {
     let sysfs = tempfile::tempdir().unwrap();
     let eth0 = sysfs.path().join("eth0");
     std::fs::create_dir_all(&eth0).unwrap();
     std::fs::write(eth0.join("type"), "1\n").unwrap();
     std::fs::write(eth0.join("flags"), "0x1003\n").unwrap();
     std::fs::write(eth0.join("carrier"), "1\n").unwrap();
-    let sysfs_option = format!("sysfs={}", sysfs.path().display());
+    let option = format!("sysfs={}", sysfs.path().display());
+    (sysfs, option)
+}
+
+#[test]
+fn send_over_a_plugin_network() {
+    let dir = plugins_dir_with_ethernet();
+    let d = dir.path().to_str().unwrap();
+    let (_sysfs, sysfs_option) = fake_eth0();
     let r = expect(
         &[
             "send",
@@ -140,4 +146,122 @@ fn send_over_a_plugin_network() {
         &["send", "--simulate", "--plugins-dir", "/nonexistent", "x"],
         "plugins directory /nonexistent does not exist",
     );
+}
+
+/// A plugins directory holding a library that cannot be loaded: a run
+/// that loads plugins says so, one that does not, says nothing.
+fn dir_with_junk() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("libjunk.so"), b"not an ELF file").unwrap();
+    dir
+}
+
+#[test]
+fn plugins_are_not_loaded_when_the_network_is_built_in_or_none() {
+    let dir = dir_with_junk();
+    let d = dir.path().to_str().unwrap();
+    for args in [
+        &["send", "--simulate", "x"][..],
+        &["send", "--simulate", "--network", "sim", "x"][..],
+    ] {
+        let r = crate::common::run(
+            crate::common::hologram()
+                .args(["-v"])
+                .args(args)
+                .env("HOLOGRAM_PLUGINS_DIR", d),
+        );
+        assert_eq!(r.code, 0, "{r:?}");
+        assert!(!r.stderr.contains("libjunk"), "loaded plugins: {r:?}");
+    }
+    // Asked for a network that is not built in: the plugins are loaded.
+    let r = crate::common::run(
+        crate::common::hologram()
+            .args(["send", "--simulate", "--network", "lora", "x"])
+            .env("HOLOGRAM_PLUGINS_DIR", d),
+    );
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("libjunk.so"), "{r:?}");
+}
+
+#[test]
+fn plugins_others_may_change_are_refused_unless_allowed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = plugins_dir_with_ethernet();
+    let d = dir.path().to_str().unwrap();
+    let so = dir.path().join("libethernet.so");
+    let (_sysfs, sysfs_option) = fake_eth0();
+    let args = [
+        "send",
+        "--simulate",
+        "--plugins-dir",
+        d,
+        "--network",
+        "ethernet",
+        "--network-option",
+        &sysfs_option,
+        "--network-option",
+        "interface=eth0",
+        "x",
+    ];
+    // A library anyone may write.
+    std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let r = expect(&args, 2);
+    assert!(
+        r.stderr.contains("libethernet.so: not loaded")
+            && r.stderr.contains("writable by other users (mode 666)")
+            && r.stderr.contains("--allow-untrusted-plugins"),
+        "{r:?}"
+    );
+    let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
+    assert!(r.stdout.contains("not loaded:"), "{r:?}");
+    assert!(!r.stdout.contains("  ethernet "), "{r:?}");
+    // Those who mean it.
+    let allowed = [&args[..], &["--allow-untrusted-plugins"]].concat();
+    let r = expect(&allowed, 0);
+    assert!(r.stdout.contains("data=\"x\""), "{r:?}");
+    let r = expect(
+        &[
+            "plugins",
+            "list",
+            "--plugins-dir",
+            d,
+            "--allow-untrusted-plugins",
+        ],
+        0,
+    );
+    assert!(r.stdout.contains("  ethernet "), "{r:?}");
+
+    // A directory anyone may write.
+    std::fs::set_permissions(&so, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let r = expect(&args, 2);
+    assert!(
+        r.stderr
+            .contains("plugins directory is writable by other users (mode 777)"),
+        "{r:?}"
+    );
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    expect(&args, 0);
+}
+
+#[test]
+fn plugins_owned_by_another_user_are_refused() {
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        std::fs::metadata("/proc/self")
+            .map(|m| m.uid())
+            .unwrap_or(1),
+        0,
+        "this test needs root (it hands a file to another user); run the tests as root, as CI does"
+    );
+    let dir = plugins_dir_with_ethernet();
+    let d = dir.path().to_str().unwrap();
+    std::os::unix::fs::chown(dir.path().join("libethernet.so"), Some(65534), None).unwrap();
+    let r = expect(&["plugins", "list", "--plugins-dir", d], 0);
+    assert!(
+        r.stdout
+            .contains("owned by user id 65534, neither root nor this user"),
+        "{r:?}"
+    );
+    assert!(!r.stdout.contains("  ethernet "), "{r:?}");
 }

@@ -2,6 +2,8 @@
 //! fault that breaks exactly one rule (used by `broken.rs`).
 #![allow(dead_code)]
 
+pub mod outbox;
+
 use std::fmt;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -523,12 +525,10 @@ pub enum AuthFault {
     LeaksKeyInDebug,
     LeaksKeyInError,
     OffByOneCounter,
-    /// Refuses a second message in one window (the seed-era behaviour).
-    ReusesWindow,
-    /// Gives each message of a window its own password.
-    ZeroRetryAfter,
+    RefusesSecondInWindow,
+    PasswordPerMessage,
     AcceptsNul,
-    BurnsWindowOnError,
+    PoisonedAfterError,
     LeaksOtpInDebug,
     ClaimsNotTimeBased,
 }
@@ -706,17 +706,44 @@ impl Authenticator for RefTotp {
         out: &mut Vec<u8>,
     ) -> Result<(), AuthError> {
         let counter = self.now / self.window;
-        // Refusing a second payload in a window, as the seed-era SDK did.
-        let refuse = || AuthError::Unsupported {
-            authenticator: "totp",
-            operation: "a second payload in one time window",
-        };
-        if self.is(AuthFault::BurnsWindowOnError) {
-            if self.used == Some(counter) {
-                return Err(refuse());
-            }
-            self.used = Some(counter);
+        if self.is(AuthFault::PoisonedAfterError) && self.used == Some(u64::MAX) {
+            return Err(AuthError::Unsupported {
+                authenticator: "reference totp",
+                operation: "anything after an error",
+            });
         }
+        let checked = self.check(creds, msg);
+        if checked.is_err() && self.is(AuthFault::PoisonedAfterError) {
+            self.used = Some(u64::MAX);
+        }
+        checked?;
+        if self.used == Some(counter) && self.is(AuthFault::RefusesSecondInWindow) {
+            return Err(AuthError::Unsupported {
+                authenticator: "reference totp",
+                operation: "a second message in a window",
+            });
+        }
+        let shifted = match self.used {
+            Some(c) if c >= counter && self.is(AuthFault::PasswordPerMessage) => c + 1,
+            _ if self.is(AuthFault::OffByOneCounter) => counter + 1,
+            _ => counter,
+        };
+        self.used = Some(shifted);
+        let otp = hotp(creds.private_key().as_bytes(), shifted);
+        if self.is(AuthFault::LeaksOtpInDebug) {
+            self.last_otp = Some(otp);
+        }
+        out.extend_from_slice(format!("C{} {} {otp} ", creds.device_id(), self.now).as_bytes());
+        for t in msg.topics() {
+            out.extend_from_slice(format!("T{t}\0").as_bytes());
+        }
+        out.extend_from_slice(format!("B{}\0\0", msg.data()).as_bytes());
+        Ok(())
+    }
+}
+
+impl RefTotp {
+    fn check(&self, creds: &Credentials, msg: &Message) -> Result<(), AuthError> {
         if creds.device_id().is_empty() {
             return Err(AuthError::missing(
                 hologram_ports::CredentialField::DeviceId,
@@ -734,28 +761,6 @@ impl Authenticator for RefTotp {
                 reason: "it holds a NUL byte",
             });
         }
-        let again = self.used == Some(counter);
-        if again && self.is(AuthFault::ReusesWindow) {
-            return Err(refuse());
-        }
-        self.used = Some(counter);
-        // `ZeroRetryAfter`: a new password for each message of a window.
-        let shifted = if self.is(AuthFault::OffByOneCounter)
-            || (again && self.is(AuthFault::ZeroRetryAfter))
-        {
-            counter + 1
-        } else {
-            counter
-        };
-        let otp = hotp(creds.private_key().as_bytes(), shifted);
-        if self.is(AuthFault::LeaksOtpInDebug) {
-            self.last_otp = Some(otp);
-        }
-        out.extend_from_slice(format!("C{} {} {otp} ", creds.device_id(), self.now).as_bytes());
-        for t in msg.topics() {
-            out.extend_from_slice(format!("T{t}\0").as_bytes());
-        }
-        out.extend_from_slice(format!("B{}\0\0", msg.data()).as_bytes());
         Ok(())
     }
 }

@@ -295,6 +295,57 @@ impl Drop for Guarded {
 ///
 /// Use the macro once per library, at the crate root of a
 /// `crate-type = ["cdylib", "rlib"]` crate.
+///
+/// A name outside that set is refused when the plugin is compiled. This
+/// one compiles:
+///
+/// ```no_run
+/// use hologram_ports::{AdapterContext, NetworkCapabilities, NetworkError, NetworkInterface};
+///
+/// #[derive(Debug)]
+/// struct Link;
+///
+/// impl NetworkInterface for Link {
+///     fn capabilities(&self) -> NetworkCapabilities { NetworkCapabilities::NONE }
+///     fn connect(&mut self) -> Result<(), NetworkError> { Ok(()) }
+///     fn disconnect(&mut self) -> Result<(), NetworkError> { Ok(()) }
+///     fn is_connected(&self) -> bool { false }
+/// }
+///
+/// hologram_plugin_abi::export_network_plugin!(
+///     name = "my-link_2.0",
+///     version = "1.0.0",
+///     summary = "a link",
+///     make = |_ctx: &AdapterContext| Ok(Link),
+/// );
+/// # fn main() {}
+/// ```
+///
+/// and the same plugin named `my link` (a space) does not: the name check
+/// fails while compiling (error E0080, "a plugin's name is 1 to 64 ASCII
+/// letters, digits, '-', '_' or '.'").
+///
+/// ```compile_fail,E0080
+/// use hologram_ports::{AdapterContext, NetworkCapabilities, NetworkError, NetworkInterface};
+///
+/// #[derive(Debug)]
+/// struct Link;
+///
+/// impl NetworkInterface for Link {
+///     fn capabilities(&self) -> NetworkCapabilities { NetworkCapabilities::NONE }
+///     fn connect(&mut self) -> Result<(), NetworkError> { Ok(()) }
+///     fn disconnect(&mut self) -> Result<(), NetworkError> { Ok(()) }
+///     fn is_connected(&self) -> bool { false }
+/// }
+///
+/// hologram_plugin_abi::export_network_plugin!(
+///     name = "my link",
+///     version = "1.0.0",
+///     summary = "a link",
+///     make = |_ctx: &AdapterContext| Ok(Link),
+/// );
+/// # fn main() {}
+/// ```
 #[macro_export]
 macro_rules! export_network_plugin {
     (

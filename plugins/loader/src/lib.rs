@@ -30,6 +30,18 @@
 //! (separated by `:`), else [`default_plugins_dir`]
 //! (`$XDG_DATA_HOME/hologram/plugins`, or
 //! `~/.local/share/hologram/plugins`) when it exists.
+//!
+//! # Trust
+//!
+//! A plugin is code: loading it runs its constructors with the privileges
+//! of the process. So by default ([`Trust::Checked`]) the loader refuses,
+//! before opening anything, a directory or a library (the file and, when
+//! it is a link, the directory it points into) that is writable by group
+//! or others, or that is owned by a user other than root and the
+//! effective user: such a file is a way for another user to run code as
+//! this one. Each refusal is a [`PluginError::Untrusted`] naming the path,
+//! what is wrong and the fix. [`Trust::Any`] turns the checks off, for
+//! those who mean it (the CLI's `--allow-untrusted-plugins`).
 #![deny(missing_docs, missing_debug_implementations, unsafe_code)]
 
 use std::collections::{BTreeMap, HashSet};
@@ -38,133 +50,20 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use hologram_plugin_abi::host::{
-    NewNetworkError, OpenError, PanicHook, PanicReport, PluginLibrary,
-};
+use hologram_plugin_abi::host::{NewNetworkError, PanicHook, PanicReport, PluginLibrary};
 use hologram_ports::{AdapterContext, AdapterError, NetworkError, NetworkInterface};
 
 pub use hologram_plugin_abi::ABI_VERSION;
 
+mod error;
+mod trust;
+
+pub use crate::error::PluginError;
+use crate::trust::check_file;
+pub use crate::trust::{check_dir, Trust};
+
 /// The environment variable naming the plugins directories (`:`-separated).
 pub const PLUGINS_DIR_ENV: &str = "HOLOGRAM_PLUGINS_DIR";
-
-/// A plugin could not be loaded or misbehaved. Every variant names the
-/// library file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PluginError {
-    /// The directory or file could not be read.
-    #[error("plugin {}: cannot read it: {detail}", path.display())]
-    Unreadable {
-        /// The directory or file.
-        path: PathBuf,
-        /// What the system said.
-        detail: String,
-    },
-    /// The file is not a loadable shared library.
-    #[error("plugin {}: not a loadable library: {detail}", path.display())]
-    NotALibrary {
-        /// The file.
-        path: PathBuf,
-        /// What the dynamic loader said.
-        detail: String,
-    },
-    /// The library is not a Hologram network plugin: it has no root module.
-    #[error("plugin {}: not a Hologram network plugin: {detail}", path.display())]
-    NoRootModule {
-        /// The file.
-        path: PathBuf,
-        /// What is missing.
-        detail: String,
-    },
-    /// The library was built for another plugin ABI (another major
-    /// version, another layout, another `abi_stable`). Rebuild it against
-    /// this SDK's `hologram-plugin-abi`.
-    #[error("plugin {}: incompatible plugin ABI: this SDK loads {expected}, the plugin has {found}; rebuild it against hologram-plugin-abi {ABI_VERSION}", path.display())]
-    IncompatibleAbi {
-        /// The file.
-        path: PathBuf,
-        /// What this SDK accepts.
-        expected: String,
-        /// What the plugin declares.
-        found: String,
-        /// The checker's explanation (may be empty).
-        detail: String,
-    },
-    /// The plugin's initialization failed, or it declares an invalid name
-    /// or version.
-    #[error("plugin {}: {detail}", path.display())]
-    InitFailed {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        detail: String,
-    },
-    /// Another network (a built-in one or another plugin) already has the
-    /// name this plugin declares; the first one loaded is kept.
-    #[error("plugin {}: the network name {name:?} is already taken by {other}", path.display())]
-    DuplicateName {
-        /// The file that was not registered.
-        path: PathBuf,
-        /// The name.
-        name: String,
-        /// The one that has it: `built-in` or `plugin <file>`.
-        other: String,
-    },
-    /// A call into the plugin panicked. The panic was caught inside the
-    /// plugin; the call failed and that instance is disabled.
-    #[error("plugin {}: panicked in {call}: {message}", path.display())]
-    Panicked {
-        /// The file.
-        path: PathBuf,
-        /// The call (`load`, `new`, `connect`, ...).
-        call: String,
-        /// The panic message.
-        message: String,
-    },
-}
-
-impl PluginError {
-    /// The library file (or directory) the error is about.
-    pub fn path(&self) -> &Path {
-        match self {
-            PluginError::Unreadable { path, .. }
-            | PluginError::NotALibrary { path, .. }
-            | PluginError::NoRootModule { path, .. }
-            | PluginError::IncompatibleAbi { path, .. }
-            | PluginError::InitFailed { path, .. }
-            | PluginError::DuplicateName { path, .. }
-            | PluginError::Panicked { path, .. } => path,
-        }
-    }
-
-    fn from_open(path: &Path, e: OpenError) -> PluginError {
-        let path = path.to_owned();
-        match e {
-            OpenError::NotALibrary { detail } => PluginError::NotALibrary { path, detail },
-            OpenError::NoRootModule { detail } => PluginError::NoRootModule { path, detail },
-            OpenError::IncompatibleAbi {
-                expected,
-                found,
-                detail,
-            } => PluginError::IncompatibleAbi {
-                path,
-                expected,
-                found,
-                detail,
-            },
-            OpenError::InitPanicked => PluginError::Panicked {
-                path,
-                call: "load".to_owned(),
-                message: "the root module's constructor panicked".to_owned(),
-            },
-            other => PluginError::InitFailed {
-                path,
-                detail: other.to_string(),
-            },
-        }
-    }
-}
 
 struct Inner {
     path: PathBuf,
@@ -270,8 +169,15 @@ impl fmt::Debug for LoadedPlugin {
     }
 }
 
-/// Loads one plugin library and checks it (see the crate docs).
+/// Loads one plugin library and checks it (see the crate docs), with the
+/// default [`Trust::Checked`].
 pub fn load_file(path: &Path) -> Result<LoadedPlugin, PluginError> {
+    load_file_with(path, Trust::Checked)
+}
+
+/// Loads one plugin library under `trust` (the checks of its directory
+/// are [`check_dir`]'s, for the caller).
+pub fn load_file_with(path: &Path, trust: Trust) -> Result<LoadedPlugin, PluginError> {
     let meta = std::fs::metadata(path).map_err(|e| PluginError::Unreadable {
         path: path.to_owned(),
         detail: e.to_string(),
@@ -282,6 +188,7 @@ pub fn load_file(path: &Path) -> Result<LoadedPlugin, PluginError> {
             detail: "not a regular file".to_owned(),
         });
     }
+    check_file(path, &meta, trust)?;
     let library = PluginLibrary::open(path).map_err(|e| PluginError::from_open(path, e))?;
     Ok(LoadedPlugin {
         inner: Arc::new(Inner {
@@ -339,8 +246,19 @@ pub fn scan_dir(dir: &Path) -> ScanReport {
 
 /// Loads every plugin library of each directory, in order; names must be
 /// distinct across all of them (the first wins). A directory given twice is
-/// scanned once.
+/// scanned once. Untrusted directories and files are refused
+/// ([`Trust::Checked`]).
 pub fn scan_dirs<I, P>(dirs: I) -> ScanReport
+where
+    I: IntoIterator<Item = P>,
+    P: AsRef<Path>,
+{
+    scan_dirs_with(dirs, Trust::Checked)
+}
+
+/// [`scan_dirs`] under `trust`. A refused directory is one
+/// [`PluginError::Untrusted`]; none of its files is opened.
+pub fn scan_dirs_with<I, P>(dirs: I, trust: Trust) -> ScanReport
 where
     I: IntoIterator<Item = P>,
     P: AsRef<Path>,
@@ -354,6 +272,10 @@ where
         if !seen_dirs.insert(key) {
             continue;
         }
+        if let Err(e) = check_dir(dir, trust) {
+            report.failures.push(e);
+            continue;
+        }
         let files = match library_files(dir) {
             Ok(files) => files,
             Err(e) => {
@@ -362,7 +284,7 @@ where
             }
         };
         for file in files {
-            match load_file(&file) {
+            match load_file_with(&file, trust) {
                 Ok(plugin) => match names.get(plugin.name()) {
                     Some(first) => report.failures.push(PluginError::DuplicateName {
                         path: file,
