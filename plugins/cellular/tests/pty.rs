@@ -8,11 +8,20 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use hologram_conformance::testing::RecordingSink;
 use hologram_plugin_cellular::{Cellular, SimFault, SimModem};
-use hologram_ports::{AdapterConfig, AdapterContext, NetworkError, NetworkInterface};
+use hologram_ports::{
+    AdapterConfig, AdapterContext, Event, EventSink, NetworkError, NetworkInterface,
+};
 use rustix::event::{poll, PollFd, PollFlags, Timespec};
 use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+impl EventSink for Recorder {
+    fn emit(&self, e: &Event) {
+        self.0.lock().unwrap().push(e.to_string());
+    }
+}
 
 /// A pseudo-terminal with the simulated modem on its master side.
 struct PtyModem {
@@ -77,7 +86,7 @@ impl Drop for PtyModem {
     }
 }
 
-fn cellular(device: &str, rec: Arc<RecordingSink>) -> Cellular {
+fn cellular(device: &str, rec: Arc<Recorder>) -> Cellular {
     let cfg = AdapterConfig::new()
         .with("device", device)
         .with("apn", "test.apn")
@@ -88,7 +97,7 @@ fn cellular(device: &str, rec: Arc<RecordingSink>) -> Cellular {
 #[test]
 fn connects_through_a_serial_port() {
     let pty = PtyModem::start(SimModem::new(25, SimFault::None));
-    let rec = RecordingSink::new();
+    let rec = Arc::new(Recorder::default());
     let mut net = cellular(&pty.path, rec.clone());
     net.connect().unwrap();
     assert!(net.is_connected());
@@ -98,7 +107,7 @@ fn connects_through_a_serial_port() {
     net.disconnect().unwrap();
     assert!(!pty.modem.lock().unwrap().is_active());
     assert_eq!(
-        rec.names(),
+        *rec.0.lock().unwrap(),
         [
             "cellular.connected",
             "network.connected",
@@ -114,7 +123,7 @@ fn a_silent_serial_modem_times_out() {
     let cfg = AdapterConfig::new()
         .with("device", pty.path.as_str())
         .with("timeout", "0.2");
-    let rec = RecordingSink::new();
+    let rec = Arc::new(Recorder::default());
     let mut net = Cellular::from_context(&AdapterContext::new(rec.clone(), cfg)).unwrap();
     assert!(matches!(
         net.connect(),
@@ -124,5 +133,5 @@ fn a_silent_serial_modem_times_out() {
         })
     ));
     assert!(!net.is_connected());
-    assert!(rec.names().is_empty());
+    assert!(rec.0.lock().unwrap().is_empty());
 }
