@@ -37,7 +37,8 @@
 //! a capturing logger, the text of a panic.
 //!
 //! The checks branch on the capabilities the adapter declares, never on its
-//! name. The kit depends on `hologram-ports` only.
+//! name. The kit depends on `hologram-ports` (and `log`, for
+//! [`testing::capture_logs`]) only.
 //!
 //! # An adapter's `tests/conformance.rs`
 //!

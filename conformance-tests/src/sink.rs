@@ -59,6 +59,9 @@ pub trait ObservableSink: EventSink {
 /// assert_eq!(sink.names(), ["network.connected"]);
 /// sink.clear();
 /// assert!(sink.events().is_empty());
+/// sink.emit(&Event::NetworkDisconnected);
+/// assert_eq!(sink.take_names(), ["network.disconnected"]);
+/// assert!(sink.take().is_empty());
 /// ```
 #[derive(Default)]
 pub struct RecordingSink {
@@ -92,6 +95,17 @@ impl RecordingSink {
     /// Forgets the events recorded so far (callbacks stay).
     pub fn clear(&self) {
         lock(&self.events).clear();
+    }
+
+    /// Every event recorded so far, in order, forgetting them: what
+    /// happened since the last call.
+    pub fn take(&self) -> Vec<Event> {
+        std::mem::take(&mut *lock(&self.events))
+    }
+
+    /// The names of the events recorded so far, in order, forgetting them.
+    pub fn take_names(&self) -> Vec<String> {
+        self.take().iter().map(|e| e.name().to_owned()).collect()
     }
 }
 

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use hologram_conformance::testing::RecordingSink;
 use hologram_ports::{
     AdapterConfig, AdapterContext, AdapterDescriptor, ConfigError, Event, EventSink, NetworkError,
     NetworkInterface, SignalSource, Ssid,
@@ -145,32 +146,17 @@ impl Wireless for FakeKernel {
     }
 }
 
-#[derive(Debug, Default)]
-struct Recorder(Mutex<Vec<Event>>);
-
-impl EventSink for Recorder {
-    fn emit(&self, event: &Event) {
-        self.0.lock().unwrap().push(event.clone());
-    }
-}
-
-impl Recorder {
-    fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
-
 struct Rig {
     wifi: Wifi,
     kernel: FakeKernel,
-    events: Arc<Recorder>,
+    events: Arc<RecordingSink>,
     // Keeps an empty control directory alive (no wpa_supplicant there).
     _dir: tempfile::TempDir,
 }
 
 fn rig(kernel: FakeKernel, configure: impl FnOnce(WifiBuilder) -> WifiBuilder) -> Rig {
     let dir = tempfile::tempdir().unwrap();
-    let events = Arc::new(Recorder::default());
+    let events = RecordingSink::new();
     let builder = Wifi::builder()
         .wpa_ctrl_dir(dir.path())
         .associate_timeout(Duration::from_millis(300))
@@ -620,7 +606,7 @@ fn non_utf8_ssid_is_kept_raw_and_shown_lossily() {
 
 #[test]
 fn settings_are_checked() {
-    let ctx = |config: AdapterConfig| AdapterContext::new(Arc::new(Recorder::default()), config);
+    let ctx = |config: AdapterConfig| AdapterContext::new(RecordingSink::new(), config);
     let wifi = Wifi::from_context(&AdapterContext::detached()).unwrap();
     assert_eq!(wifi.interface().as_str(), "wlan0");
     assert_eq!(wifi.associate_timeout, Duration::from_secs(15));
