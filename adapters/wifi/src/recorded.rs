@@ -236,10 +236,10 @@ fn write(name: &str, what: &str, bytes: &[u8]) {
 #[test]
 #[ignore = "writes tests/data; run with HOLOGRAM_WIFI_RECORD=1 -- --ignored"]
 fn record_replies() {
-    if std::env::var_os("HOLOGRAM_WIFI_RECORD").is_none() {
-        eprintln!("set HOLOGRAM_WIFI_RECORD=1 to rewrite tests/data");
-        return;
-    }
+    assert!(
+        std::env::var_os("HOLOGRAM_WIFI_RECORD").is_some(),
+        "set HOLOGRAM_WIFI_RECORD=1 to rewrite tests/data (this test writes files)"
+    );
     let interface = |ssid: Option<&[u8]>| {
         let mut out = nl80211(Nl80211Command::NewInterface, interface_attrs(ssid), 0);
         out.extend(error(0, SEQ));
